@@ -1,0 +1,3 @@
+"""Intelligent customer-service runtime."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,22 @@
+"""Answers from the knowledge base and the polite fallback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.actions.base import ActionContext, ActionOutcome
+from bot.dialogue.texts import text
+from bot.events import Reply
+
+
+async def faq_answer(ctx: ActionContext) -> ActionOutcome:
+    match = ctx.analysis.faq_match
+    assert match is not None, "router chose faq without a match"
+    answer = match.entry.answer_for(ctx.analysis.language.code)
+    conv = replace(ctx.conversation, fallback_count=0)
+    return ActionOutcome(replies=(Reply("text", answer),), conversation=conv)
+
+
+async def fallback(ctx: ActionContext) -> ActionOutcome:
+    conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
+    return ActionOutcome(replies=(Reply("text", text("fallback", ctx.analysis.language.code)),), conversation=conv)

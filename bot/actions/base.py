@@ -1,0 +1,39 @@
+"""What an action gets and gives back. Actions do the I/O the router decided on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from bot.events import Reply
+from bot.store.models import Conversation
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.kb.knowledge_base import KnowledgeBase
+    from bot.pipeline.analysis import Analysis
+    from bot.routing.router import Decision
+    from bot.store import Store
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    settings: Settings
+    store: Store
+    knowledge_base: KnowledgeBase
+    conversation: Conversation
+    analysis: Analysis
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    replies: tuple[Reply, ...]
+    conversation: Conversation
+    needs_review: bool = False
+    ticket_id: str | None = None
+    extra_scores: dict[str, object] = field(default_factory=dict)
+
+
+class Action(Protocol):
+    async def __call__(self, ctx: ActionContext) -> ActionOutcome: ...

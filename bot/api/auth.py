@@ -1,0 +1,53 @@
+"""Bearer-token checks. Handlers declare who may call them; the default is the admin."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.api.errors import ApiError, Handler
+from bot.auth import token_matches
+
+ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token", str)
+# Resolves an agent token to the agent (issue 4 plugs the agent directory in here).
+AGENT_RESOLVER: web.AppKey[Callable[[str], Awaitable[Any]]] = web.AppKey("agent_resolver")
+# Who is calling: "admin" or the agent record the resolver returned.
+ACTOR: web.RequestKey[Any] = web.RequestKey("actor")
+
+
+def public(handler: Handler) -> Handler:
+    handler.auth = "public"  # type: ignore[attr-defined]
+    return handler
+
+
+def agent_or_admin(handler: Handler) -> Handler:
+    handler.auth = "agent"  # type: ignore[attr-defined]
+    return handler
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route_handler = request.match_info.route.handler
+    need = getattr(route_handler, "auth", "admin")
+    if need == "public" or request.match_info.http_exception is not None:
+        return await handler(request)
+    token = _bearer(request)
+    if token is None:
+        raise ApiError(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)")
+    if token_matches(token, request.app[ADMIN_TOKEN]):
+        request[ACTOR] = "admin"
+        return await handler(request)
+    if need == "agent" and AGENT_RESOLVER in request.app:
+        agent = await request.app[AGENT_RESOLVER](token)
+        if agent is not None:
+            request[ACTOR] = agent
+            return await handler(request)
+    raise ApiError(401, "unauthorized", "invalid or expired token")

@@ -1,0 +1,107 @@
+"""The OpenAPI document. A test checks that its paths match the routes the app serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bot
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _op(summary: str, *, body: str | None = None, params: list[dict[str, Any]] | None = None,
+        secure: bool = True, response: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "OK"}}}
+    if response:
+        op["responses"]["200"]["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{response}"}}}
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    if params:
+        op["parameters"] = params
+    if secure:
+        op["responses"].update({"400": _ERROR, "401": _ERROR, "404": _ERROR})
+    else:
+        op["security"] = []
+    return op
+
+
+def _q(name: str, type_: str = "string", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": {"type": type_}}
+
+
+def _p(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+# The foundation's paths; feature route modules add theirs as `OPENAPI_PATHS` (see document()).
+PATHS: dict[str, dict[str, Any]] = {
+    "/healthz": {"get": _op("Liveness and readiness", secure=False)},
+    "/metrics": {"get": _op("Prometheus metrics", secure=False)},
+    "/api/openapi.json": {"get": _op("This document", secure=False)},
+    "/api/message": {"post": _op("Send a customer message to the bot", body="MessageIn", response="TurnResult")},
+    "/api/conversations/{conversation_id}/messages": {
+        "get": _op("Conversation transcript", params=[_p("conversation_id"), _q("limit", "integer")])
+    },
+    "/api/conversations/{conversation_id}/decisions": {
+        "get": _op("Router decisions with reasons and scores", params=[_p("conversation_id")])
+    },
+    "/api/kb/search": {
+        "get": _op("Search the knowledge base", params=[_q("q", required=True), _q("top_k", "integer")])
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "MessageIn": {
+        "type": "object",
+        "required": ["channel", "customer_id", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "channel": {"type": "string", "minLength": 1, "maxLength": 64},
+            "customer_id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "message": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "message_id": {"type": "string", "description": "platform id; retries with it are answered once"},
+        },
+    },
+    "TurnResult": {
+        "type": "object",
+        "properties": {
+            "conversation_id": {"type": "string"},
+            "replies": {"type": "array", "items": {"type": "object", "properties": {
+                "type": {"type": "string"}, "text": {"type": "string"}}}},
+            "route": {"type": "string", "enum": ["faq", "llm", "collect", "ticket", "handoff", "relay",
+                                                  "smalltalk", "fallback"]},
+            "state": {"type": "string"},
+            "language": {"type": "string"},
+            "intent": {"type": ["string", "null"]},
+            "sentiment": {"type": ["string", "null"]},
+            "faq": {"type": ["object", "null"], "properties": {"id": {"type": "string"}, "score": {"type": "number"}}},
+            "ticket_id": {"type": ["string", "null"]},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
+    },
+}
+
+
+def document(*extra_paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    paths = {k: dict(v) for k, v in PATHS.items()}
+    for extra in extra_paths:
+        for path, ops in extra.items():
+            paths.setdefault(path, {}).update(ops)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Customer-service bot API", "version": bot.__version__},
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }

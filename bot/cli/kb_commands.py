@@ -1,0 +1,134 @@
+"""add_faq, import_faq, search_kb, reindex."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.table import Table
+
+from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
+from bot.config import Settings
+from bot.kb.faq import FaqEntry
+from bot.kb.faq_file import describe_validation
+from bot.kb.importer import FaqImportError, read_faq_file, render_rejections
+from bot.services import build_services
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("add_faq", help="add or update one FAQ entry")
+    p.add_argument("--question", required=True)
+    p.add_argument("--answer", required=True)
+    p.add_argument("--id", help="entry id (default: derived from the question)")
+    p.add_argument("--category", default="")
+    p.add_argument("--tags", default="", help="comma-separated")
+    p.add_argument("--similar", default="", help='similar questions, "q1|q2"')
+    p.add_argument("--language", default="zh", help="language of the question and answer (default zh)")
+    p.set_defaults(handler=add_faq)
+
+    p = sub.add_parser("import_faq", help="import FAQ entries from .json, .csv or .xlsx (upsert by id)")
+    p.add_argument("--file", required=True, type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=import_faq)
+
+    p = sub.add_parser("search_kb", help="search the knowledge base")
+    p.add_argument("--query", required=True)
+    p.add_argument("--top-k", "--top_k", dest="top_k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=search_kb)
+
+    p = sub.add_parser("reindex", help="rebuild the vector index from the FAQ table")
+    p.set_defaults(handler=reindex)
+
+
+def _generated_id(question: str) -> str:
+    from bot.kb.importer import generated_id
+
+    return generated_id(question)
+
+
+async def add_faq(settings: Settings, args: argparse.Namespace) -> int:
+    raw = {
+        "id": args.id or _generated_id(args.question),
+        "question": args.question,
+        "answers": {args.language: args.answer},
+        "language": args.language,
+        "category": args.category,
+        "tags": args.tags,
+        "similar_questions": args.similar,
+    }
+    try:
+        entry = FaqEntry.model_validate(raw)
+    except ValidationError as exc:
+        raise CliError(describe_validation(exc).replace("answers.", "answer ").replace("answers:", "answer:")) from None
+    async with build_services(settings, sync_faqs=False) as services:
+        added, _ = await services.knowledge_base.upsert([entry])
+    stdout().print(f"{'added' if added else 'updated'} {entry.id}: {entry.question}")
+    return 0
+
+
+async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        with progress_bar("reading") as progress:
+            batch = read_faq_file(args.file, progress=progress)
+    except FaqImportError as exc:
+        raise CliError(str(exc)) from None
+    added = updated = 0
+    if batch.entries:
+        with progress_bar("indexing") as progress:
+            async with build_services(settings, sync_faqs=False, progress=progress) as services:
+                added, updated = await services.knowledge_base.upsert(list(batch.entries))
+    report = {
+        "file": str(args.file),
+        "encoding": batch.encoding,
+        "added": added,
+        "updated": updated,
+        "rejected": [
+            {"row": r.row, "id": r.id, "reason": r.reason} for r in batch.rejected
+        ],
+    }
+    if args.json:
+        print_json(report)
+    else:
+        out = stdout()
+        out.print(f"{args.file}: added {added}, updated {updated}, rejected {len(batch.rejected)}")
+        for line in render_rejections(batch.rejected):
+            out.print(f"  {line}")
+    return 0 if batch.entries or not batch.rejected else 2
+
+
+async def search_kb(settings: Settings, args: argparse.Namespace) -> int:
+    query = args.query.strip()
+    if not query:
+        raise CliError("--query: must not be empty")
+    if not 1 <= args.top_k <= 100:
+        raise CliError("--top-k: must be between 1 and 100")
+    async with build_services(settings) as services:
+        kb = services.knowledge_base
+        started = time.perf_counter()
+        results = kb.search(query, args.top_k)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+    if args.json:
+        from bot.api.kb import result_dict
+
+        print_json({"query": query, "threshold": kb.threshold, "took_ms": round(elapsed_ms, 3),
+                    "results": [result_dict(r) for r in results]})
+        return 0
+    table = Table(title=f"{query}  (threshold {kb.threshold:.2f}, {elapsed_ms:.1f} ms)")
+    for col in ("#", "id", "score", "match", "question", "answer"):
+        table.add_column(col, overflow="fold")
+    for i, r in enumerate(results, 1):
+        table.add_row(str(i), r.entry.id, f"{r.score:.3f}", "yes" if r.matched else "no",
+                      r.entry.question, r.entry.answer_for(r.entry.language)[:80])
+    stdout().print(table if results else "no results")
+    return 0
+
+
+async def reindex(settings: Settings, args: argparse.Namespace) -> int:
+    with progress_bar("reindexing") as progress:
+        async with build_services(settings, sync_faqs=False) as services:
+            n = await services.knowledge_base.reindex(progress=progress)
+    stderr().print(f"reindexed {n} FAQ entries")
+    return 0

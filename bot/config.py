@@ -1,0 +1,233 @@
+"""Service configuration: `config/service.yaml` validated by pydantic.
+
+`${NAME}` pulls a value from the environment; `BOT_CONFIG`, `BOT_DATA_DIR` and `BOT_API_TOKEN`
+override the file. Unknown keys and wrong types fail at start with the key path in the message.
+Relative paths resolve against the project root: the parent of the config file's folder when
+that folder is called `config`, else the config file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = REPO_ROOT / "config" / "service.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the file and the key path."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    api_token: str | None = None
+    # Seconds a graceful shutdown waits for in-flight turns.
+    shutdown_timeout: float = Field(10.0, gt=0)
+
+
+class ChromaConfig(_Model):
+    mode: Literal["embedded", "server"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+
+class StorageConfig(_Model):
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    data_dir: Path = Path("data")
+    postgres_dsn: str | None = None
+    redis_url: str | None = None
+    chroma: ChromaConfig = ChromaConfig()
+
+    @model_validator(mode="after")
+    def _dsn_for_postgres(self) -> StorageConfig:
+        if self.backend == "postgres" and not self.postgres_dsn:
+            raise ValueError("postgres_dsn is required when backend is postgres")
+        return self
+
+
+class ChannelConfig(_Model):
+    """One channel. Platform secrets live in `settings` (each connector validates its own)."""
+
+    enabled: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+def _default_channels() -> dict[str, ChannelConfig]:
+    return {
+        "web": ChannelConfig(),
+        "app": ChannelConfig(),
+        "api": ChannelConfig(),
+        "wechat": ChannelConfig(enabled=False),
+        "telegram": ChannelConfig(enabled=False),
+        "phone": ChannelConfig(enabled=False),
+    }
+
+
+class AIConfig(_Model):
+    provider: Literal["none", "openai", "azure", "compatible"] = "none"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: str | None = None
+    api_version: str | None = None
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int = Field(512, ge=1, le=32000)
+    timeout: float = Field(10.0, gt=0, le=300)
+    review_topics: tuple[str, ...] = ("refund", "money", "compensation", "legal")
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider != "none"
+
+
+class EmbeddingConfig(_Model):
+    # local: the shipped static model (falls back to hashed n-grams); openai: a /v1/embeddings API.
+    provider: Literal["local", "hashed", "openai"] = "local"
+    model: str = "text-embedding-3-small"
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout: float = Field(10.0, gt=0)
+
+
+class KnowledgeBaseConfig(_Model):
+    faq_file: Path | None = Path("knowledge/faq.json")
+    similarity_threshold: float = Field(0.5, ge=0, le=1)
+    top_k: int = Field(5, ge=1, le=100)
+    embedding: EmbeddingConfig = EmbeddingConfig()
+
+
+class TicketsConfig(_Model):
+    auto_create: bool = True
+    auto_assign: bool = True
+    sla_response_time: int = Field(3600, gt=0, description="seconds")
+    sla_resolution_time: int = Field(86400, gt=0, description="seconds")
+    sla_overrides: dict[Literal["low", "normal", "high", "urgent"], dict[str, int]] = Field(
+        default_factory=dict
+    )
+
+
+class AgentsConfig(_Model):
+    max_concurrent_chats: int = Field(5, ge=1, le=100)
+    online_hours: str = "00:00-24:00"
+    auto_away_after: int = Field(900, ge=0, description="seconds idle before away")
+
+    @field_validator("online_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d", v):
+            raise ValueError("must look like 09:00-18:00")
+        return v
+
+
+class EmailConfig(_Model):
+    enabled: bool = False
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    username: str | None = None
+    password: str | None = None
+    sender: str = "bot@localhost"
+    recipients: tuple[str, ...] = ()
+    use_tls: bool = False
+
+
+class NotificationsConfig(_Model):
+    feishu_webhook: str | None = None
+    email: EmailConfig = EmailConfig()
+
+
+class DialogueConfig(_Model):
+    fallbacks_before_handoff: int = Field(2, ge=1)
+    inactivity_close_after: int = Field(1800, gt=0, description="seconds")
+    history_turns: int = Field(10, ge=1, le=100)
+
+
+class Settings(_Model):
+    server: ServerConfig = ServerConfig()
+    storage: StorageConfig = StorageConfig()
+    channels: dict[str, ChannelConfig] = Field(default_factory=_default_channels)
+    ai: AIConfig = AIConfig()
+    knowledge_base: KnowledgeBaseConfig = KnowledgeBaseConfig()
+    tickets: TicketsConfig = TicketsConfig()
+    agents: AgentsConfig = AgentsConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    dialogue: DialogueConfig = DialogueConfig()
+    # Where relative paths resolve; set by the loader, not by the file.
+    root: Path = REPO_ROOT
+
+    def path(self, p: Path) -> Path:
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path(self.storage.data_dir)
+
+    def channel_enabled(self, name: str) -> bool:
+        ch = self.channels.get(name)
+        return bool(ch and ch.enabled)
+
+
+def _expand_env(node: Any, env: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _expand_env(v, env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand_env(v, env) for v in node]
+    if isinstance(node, str):
+        whole = _ENV_REF.fullmatch(node)
+        if whole:  # a lone reference to an unset variable means "not configured"
+            return env.get(whole.group(1)) or None
+        return _ENV_REF.sub(lambda m: env.get(m.group(1), ""), node)
+    return node
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        parts.append(f"{loc}: {msg}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def _root_for(path: Path) -> Path:
+    folder = path.resolve().parent
+    return folder.parent if folder.name == "config" else folder
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    cfg_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    if not cfg_path.is_file():
+        raise ConfigError(f"config file not found: {cfg_path}")
+    try:
+        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{cfg_path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{cfg_path}: cannot read: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{cfg_path}: the top level must be a mapping")
+    raw = _expand_env(raw, env)
+    if "root" in raw:
+        raise ConfigError(f"{cfg_path}: root: unknown key")
+    if env.get("BOT_DATA_DIR"):
+        raw.setdefault("storage", {})["data_dir"] = env["BOT_DATA_DIR"]
+    if env.get("BOT_API_TOKEN"):
+        raw.setdefault("server", {})["api_token"] = env["BOT_API_TOKEN"]
+    raw["root"] = _root_for(cfg_path)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(str(cfg_path), exc)) from None

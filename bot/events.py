@@ -1,0 +1,87 @@
+"""Typed messages that cross the seams: channel -> runtime -> channel.
+
+Connectors translate platform payloads into `InboundEvent` and render `OutboundMessage`;
+nothing else about a platform leaks past them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+ROUTES = ("faq", "llm", "collect", "ticket", "handoff", "relay", "smalltalk", "fallback")
+Route = Literal["faq", "llm", "collect", "ticket", "handoff", "relay", "smalltalk", "fallback"]
+
+MAX_MESSAGE_CHARS = 4000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One customer message as a connector delivers it."""
+
+    channel: str
+    customer_id: str
+    text: str
+    # Platform message id; retries of the same id must never produce a second answer.
+    message_id: str | None = None
+    received_at: datetime = field(default_factory=utcnow)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    type: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"type": self.type, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """What the runtime hands back to a connector for one customer."""
+
+    channel: str
+    customer_id: str
+    conversation_id: str
+    replies: tuple[Reply, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaqRef:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    """The outcome of one processed message, as the HTTP API reports it."""
+
+    conversation_id: str
+    replies: tuple[Reply, ...]
+    route: Route
+    state: str
+    language: str
+    intent: str | None
+    sentiment: str | None
+    faq: FaqRef | None = None
+    ticket_id: str | None = None
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "replies": [r.as_dict() for r in self.replies],
+            "route": self.route,
+            "state": self.state,
+            "language": self.language,
+            "intent": self.intent,
+            "sentiment": self.sentiment,
+            "faq": {"id": self.faq.id, "score": round(self.faq.score, 4)} if self.faq else None,
+            "ticket_id": self.ticket_id,
+        }

@@ -1,0 +1,57 @@
+"""Structured JSON logs (structlog) carrying the conversation id; never message text or PII.
+
+Message text is logged only at debug level; phone numbers, e-mail addresses and tokens that slip
+into any event are masked by `_mask_pii` before rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?<!\d)(\+?\d[\d -]{7,}\d)(?!\d)")
+_SECRET_KEYS = ("token", "secret", "password", "api_key", "authorization", "text", "message")
+
+
+def mask(value: str) -> str:
+    value = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@")[-1], value)
+    return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], value)
+
+
+def _mask_pii(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in list(event.items()):
+        if key in ("event", "level", "timestamp", "logger"):
+            continue
+        if any(s in key.lower() for s in _SECRET_KEYS) and method != "debug":
+            event[key] = "[redacted]"
+        elif isinstance(value, str):
+            event[key] = mask(value)
+    return event
+
+
+def configure_logging(level: str = "info", *, json: bool = True, stream: Any = None) -> None:
+    lvl = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=lvl, stream=stream or sys.stderr, format="%(message)s")
+    for noisy in ("aiohttp.access", "chromadb", "httpx", "jieba", "openai"):
+        logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
+    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json else (
+        structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _mask_pii,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(lvl),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,29 @@
+"""language → sentiment → intent → retrieval, each a typed result; no I/O, no decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.pipeline.analysis import Analysis
+
+if TYPE_CHECKING:
+    from bot.kb.knowledge_base import KnowledgeBase
+    from bot.pipeline.intents import IntentClassifier
+    from bot.pipeline.language import LanguageDetector
+    from bot.pipeline.sentiment import SentimentAnalyzer
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    language: LanguageDetector
+    knowledge_base: KnowledgeBase
+    sentiment: SentimentAnalyzer | None = None
+    intents: IntentClassifier | None = None
+
+    def analyze(self, text: str, previous_language: str | None) -> Analysis:
+        lang = self.language.detect(text, previous=previous_language)
+        sentiment = self.sentiment.analyze(text, lang.code) if self.sentiment else None
+        intent = self.intents.predict(text) if self.intents else None
+        kb_results = tuple(self.knowledge_base.search(text))
+        return Analysis(text=text, language=lang, sentiment=sentiment, intent=intent, kb_results=kb_results)

@@ -1,0 +1,115 @@
+"""runtime.feed(): dedupe by (channel, message_id), one turn at a time per conversation, in order.
+
+Platform retries of a message already answered get the stored answer back, never a second one.
+Shutdown waits for in-flight turns to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any
+
+import structlog
+
+from bot.dialogue.manager import DialogueManager
+from bot.events import InboundEvent, TurnResult
+from bot.store import Store
+
+log = structlog.get_logger(__name__)
+
+
+class ShuttingDown(RuntimeError):
+    """The runtime no longer accepts messages."""
+
+
+class _KeyedLocks:
+    """One asyncio.Lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def acquire(self, key: tuple[str, str]) -> _Held:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        return _Held(self, key, lock)
+
+    def release(self, key: tuple[str, str]) -> None:
+        lock, users = self._locks[key]
+        if users <= 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+
+class _Held:
+    def __init__(self, owner: _KeyedLocks, key: tuple[str, str], lock: asyncio.Lock) -> None:
+        self._owner, self._key, self._lock = owner, key, lock
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+        self._owner.release(self._key)
+
+
+class Runtime:
+    RECENT_IDS = 50_000
+
+    def __init__(self, store: Store, dialogue: DialogueManager) -> None:
+        self._store = store
+        self._dialogue = dialogue
+        self._locks = _KeyedLocks()
+        self._recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._closing = False
+
+    async def feed(self, event: InboundEvent) -> dict[str, Any]:
+        """Process one customer message; returns the API response body."""
+        if self._closing:
+            raise ShuttingDown("the service is shutting down")
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            with structlog.contextvars.bound_contextvars(channel=event.channel):
+                async with self._locks.acquire((event.channel, event.customer_id)):
+                    seen = await self._already_answered(event)
+                    if seen is not None:
+                        log.info("duplicate_message", conversation_id=seen["conversation_id"])
+                        return seen
+                    result: TurnResult = await self._dialogue.handle(event)
+                    body = result.as_dict()
+                    if event.message_id:
+                        self._remember((event.channel, event.message_id), body)
+                    return body
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _already_answered(self, event: InboundEvent) -> dict[str, Any] | None:
+        if not event.message_id:
+            return None
+        key = (event.channel, event.message_id)
+        if key in self._recent:
+            return self._recent[key]
+        return await self._store.conversations.processed_result(*key)
+
+    def _remember(self, key: tuple[str, str], body: dict[str, Any]) -> None:
+        self._recent[key] = body
+        if len(self._recent) > self.RECENT_IDS:
+            self._recent.popitem(last=False)
+
+    async def shutdown(self, timeout: float) -> None:
+        """Stop accepting messages and let in-flight turns finish (up to `timeout` seconds)."""
+        self._closing = True
+        pending = [t for t in self._in_flight if t is not asyncio.current_task()]
+        if pending:
+            log.info("shutdown_waiting", in_flight=len(pending))
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            if still:
+                log.warning("shutdown_timeout", abandoned=len(still))
+        await self._store.conversations.drain()

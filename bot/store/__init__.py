@@ -1,0 +1,7 @@
+"""Persistence: one store, domain repositories over a shared database."""
+
+from __future__ import annotations
+
+from bot.store.store import Store, open_store
+
+__all__ = ["Store", "open_store"]

@@ -1,0 +1,165 @@
+"""Versioned schema. Each migration runs once, in order, inside one transaction.
+
+Times are stored as UTC ISO-8601 text (sortable, readable in the sqlite shell); JSON columns
+hold lists and maps. Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE customers (
+            id TEXT PRIMARY KEY,
+            name TEXT, email TEXT, phone TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            total_orders INTEGER NOT NULL DEFAULT 0,
+            total_spent REAL NOT NULL DEFAULT 0,
+            last_purchase TEXT,
+            language TEXT,
+            first_channel TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customers(id),
+            channel TEXT NOT NULL,
+            state TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'zh',
+            slots TEXT NOT NULL DEFAULT '{}',
+            flow TEXT,
+            fallback_count INTEGER NOT NULL DEFAULT 0,
+            agent_id TEXT,
+            priority TEXT NOT NULL DEFAULT 'normal',
+            handoff_reason TEXT,
+            queued_at TEXT,
+            had_agent INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_message_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX conversations_customer ON conversations(customer_id, closed_at);
+        CREATE INDEX conversations_state ON conversations(state, queued_at);
+        CREATE INDEX conversations_created ON conversations(created_at);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            sender TEXT NOT NULL,
+            agent_id TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX messages_conversation ON messages(conversation_id, id);
+        CREATE INDEX messages_created ON messages(created_at);
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            route TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            scores TEXT NOT NULL DEFAULT '{}',
+            language TEXT,
+            intent TEXT,
+            sentiment TEXT,
+            faq_id TEXT,
+            ticket_id TEXT,
+            needs_review INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX decisions_conversation ON decisions(conversation_id, id);
+        CREATE INDEX decisions_created ON decisions(created_at);
+        CREATE TABLE processed_messages (
+            channel TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel, message_id)
+        );
+        CREATE TABLE faqs (
+            id TEXT PRIMARY KEY,
+            question TEXT NOT NULL,
+            similar_questions TEXT NOT NULL DEFAULT '[]',
+            answers TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            language TEXT NOT NULL DEFAULT 'zh',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE channels (
+            name TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE agents (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            skills TEXT NOT NULL DEFAULT '[]',
+            languages TEXT NOT NULL DEFAULT '[]',
+            max_concurrent_chats INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'offline',
+            token_hash TEXT NOT NULL UNIQUE,
+            last_seen_at TEXT,
+            last_assigned_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tickets (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT REFERENCES customers(id),
+            conversation_id TEXT REFERENCES conversations(id),
+            type TEXT NOT NULL DEFAULT 'general',
+            priority TEXT NOT NULL DEFAULT 'normal',
+            status TEXT NOT NULL DEFAULT 'open',
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            assignee TEXT REFERENCES agents(id),
+            tags TEXT NOT NULL DEFAULT '[]',
+            channel TEXT,
+            sla_response_due TEXT,
+            sla_resolution_due TEXT,
+            first_response_at TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            paused_at TEXT,
+            paused_seconds INTEGER NOT NULL DEFAULT 0,
+            response_breached INTEGER NOT NULL DEFAULT 0,
+            resolution_breached INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tickets_status ON tickets(status, priority);
+        CREATE INDEX tickets_created ON tickets(created_at);
+        CREATE INDEX tickets_assignee ON tickets(assignee, status);
+        CREATE INDEX tickets_customer ON tickets(customer_id);
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket_id TEXT NOT NULL REFERENCES tickets(id),
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT,
+            comment TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT REFERENCES conversations(id),
+            ticket_id TEXT REFERENCES tickets(id),
+            agent_id TEXT,
+            customer_id TEXT,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ratings_created ON ratings(created_at);
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        """,
+    ),
+)

@@ -1,0 +1,43 @@
+"""The store: the database plus one repository per domain, opened and closed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import ConfigError, Settings
+from bot.store.channels import ChannelRepo
+from bot.store.conversations import ConversationRepo
+from bot.store.database import Database
+from bot.store.faqs import FaqRepo
+
+SQLITE_FILE = "bot.sqlite3"
+
+
+@dataclass(frozen=True)
+class Store:
+    db: Database
+    faqs: FaqRepo
+    conversations: ConversationRepo
+    channels: ChannelRepo
+
+    @classmethod
+    def over(cls, db: Database) -> Store:
+        return cls(
+            db=db,
+            faqs=FaqRepo(db),
+            conversations=ConversationRepo(db),
+            channels=ChannelRepo(db),
+        )
+
+    async def close(self) -> None:
+        await self.conversations.drain()
+        await self.db.close()
+
+
+async def open_store(settings: Settings) -> Store:
+    if settings.storage.backend != "sqlite":
+        raise ConfigError(
+            "storage.backend: only 'sqlite' is implemented in this release; postgres is planned"
+        )
+    db = await Database.open(settings.data_dir / SQLITE_FILE)
+    return Store.over(db)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.events import InboundEvent
+from bot.runtime import ShuttingDown
+from bot.services import Services
+
+
+async def test_shutdown_finishes_in_flight_turns_and_refuses_new_ones(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = services.runtime
+    original = services.dialogue.handle
+    started = asyncio.Event()
+
+    async def slow_handle(event: InboundEvent):  # a turn that is mid-way when shutdown begins
+        started.set()
+        await asyncio.sleep(0.2)
+        return await original(event)
+
+    monkeypatch.setattr(services.dialogue, "handle", slow_handle)
+    turn = asyncio.create_task(runtime.feed(InboundEvent("api", "c", "怎么退款")))
+    await started.wait()
+    await runtime.shutdown(timeout=5)
+    body = turn.result()
+    assert body["route"] == "faq"
+    messages = await services.store.conversations.messages(body["conversation_id"])
+    assert len(messages) == 2  # the reply was stored before the store could close
+    with pytest.raises(ShuttingDown):
+        await runtime.feed(InboundEvent("api", "c", "再问一个"))
+
+
+async def test_restart_resumes_the_conversation(settings) -> None:
+    from bot.services import build_services
+
+    async with build_services(settings) as s1:
+        first = await s1.runtime.feed(InboundEvent("api", "carol", "How do I get a refund?"))
+    async with build_services(settings) as s2:
+        second = await s2.runtime.feed(InboundEvent("api", "carol", "ok"))
+        again = await s2.runtime.feed(InboundEvent("api", "carol", "怎么退款", message_id="m1"))
+    assert second["conversation_id"] == first["conversation_id"]
+    assert second["language"] == "en"  # "ok" alone keeps the conversation's language
+    async with build_services(settings) as s3:  # a retry after restart is still answered once
+        dup = await s3.runtime.feed(InboundEvent("api", "carol", "怎么退款", message_id="m1"))
+        assert dup == again
+        assert len(await s3.store.conversations.messages(first["conversation_id"])) == 6
