@@ -14,6 +14,7 @@ import structlog
 
 from bot.dialogue.manager import DialogueManager
 from bot.events import InboundEvent, TurnResult
+from bot.locks import ConversationLocks
 from bot.store import Store
 
 log = structlog.get_logger(__name__)
@@ -23,46 +24,13 @@ class ShuttingDown(RuntimeError):
     """The runtime no longer accepts messages."""
 
 
-class _KeyedLocks:
-    """One asyncio.Lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-
-    def acquire(self, key: tuple[str, str]) -> _Held:
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        return _Held(self, key, lock)
-
-    def release(self, key: tuple[str, str]) -> None:
-        lock, users = self._locks[key]
-        if users <= 1:
-            del self._locks[key]
-        else:
-            self._locks[key] = (lock, users - 1)
-
-
-class _Held:
-    def __init__(self, owner: _KeyedLocks, key: tuple[str, str], lock: asyncio.Lock) -> None:
-        self._owner, self._key, self._lock = owner, key, lock
-
-    async def __aenter__(self) -> None:
-        await self._lock.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._lock.release()
-        self._owner.release(self._key)
-
-
 class Runtime:
     RECENT_IDS = 50_000
 
-    def __init__(self, store: Store, dialogue: DialogueManager) -> None:
+    def __init__(self, store: Store, dialogue: DialogueManager, locks: ConversationLocks) -> None:
         self._store = store
         self._dialogue = dialogue
-        self._locks = _KeyedLocks()
+        self._locks = locks
         self._recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
@@ -76,7 +44,7 @@ class Runtime:
             self._in_flight.add(task)
         try:
             with structlog.contextvars.bound_contextvars(channel=event.channel):
-                async with self._locks.acquire((event.channel, event.customer_id)):
+                async with self._locks.hold(event.channel, event.customer_id):
                     seen = await self._already_answered(event)
                     if seen is not None:
                         log.info("duplicate_message", conversation_id=seen["conversation_id"])

@@ -12,16 +12,28 @@ from dataclasses import dataclass
 
 import structlog
 
+import asyncio
+
 from bot.actions.answers import fallback, faq_answer
 from bot.actions.base import Action
+from bot.agents import AgentDirectory
+from bot.analytics import Reports
 from bot.config import Settings
+from bot.customers import CustomerService
+from bot.dialogue.machine import ConversationMachine
 from bot.dialogue.manager import DialogueManager
+from bot.handoff import HandoffQueue
 from bot.kb.faq_file import load_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
+from bot.locks import ConversationLocks
+from bot.notify import LogNotifier, Notifier
+from bot.outbox import Outbox
 from bot.pipeline.language import LanguageDetector
 from bot.pipeline.pipeline import Pipeline
 from bot.runtime import Runtime
+from bot.sla import SlaMonitor
 from bot.store import Store, open_store
+from bot.tickets import TicketService
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +48,15 @@ class Services:
     pipeline: Pipeline
     dialogue: DialogueManager
     runtime: Runtime
+    machine: ConversationMachine
+    locks: ConversationLocks
+    outbox: Outbox
+    notifier: Notifier
+    tickets: TicketService
+    agents: AgentDirectory
+    customers: CustomerService
+    handoff: HandoffQueue
+    reports: Reports
 
 
 def _actions() -> dict[str, Action]:
@@ -57,20 +78,48 @@ async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int
 
 @asynccontextmanager
 async def build_services(
-    settings: Settings, *, sync_faqs: bool = True, progress: Progress | None = None
+    settings: Settings,
+    *,
+    sync_faqs: bool = True,
+    background: bool = False,
+    progress: Progress | None = None,
 ) -> AsyncIterator[Services]:
+    """The live object graph. `background` starts the periodic jobs (SLA checks, ...) as `start` does."""
     store = await open_store(settings)
     try:
         kb = await KnowledgeBase.open(settings, store.faqs, progress=progress)
         try:
             if sync_faqs:
                 await sync_faq_file(settings, kb)
+            machine = ConversationMachine()
+            locks = ConversationLocks()
+            outbox = Outbox()
+            notifier = LogNotifier()
+            tickets = TicketService(settings, store, notifier)
+            agents = AgentDirectory(settings, store)
+            customers = CustomerService(store)
+            handoff = HandoffQueue(settings, store, agents, customers, tickets, machine, outbox, locks)
             pipeline = Pipeline(language=LanguageDetector(), knowledge_base=kb)
             dialogue = DialogueManager(settings, store, kb, pipeline, _actions())
-            runtime = Runtime(store, dialogue)
-            yield Services(settings, store, kb, pipeline, dialogue, runtime)
-            await runtime.shutdown(settings.server.shutdown_timeout)
+            runtime = Runtime(store, dialogue, locks)
+            services = Services(
+                settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
+                tickets, agents, customers, handoff, Reports(settings, store),
+            )
+            jobs = _start_jobs(services) if background else []
+            try:
+                yield services
+                await runtime.shutdown(settings.server.shutdown_timeout)
+            finally:
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
         finally:
             await kb.close()
     finally:
         await store.close()
+
+
+def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
+    sla = SlaMonitor(services.settings, services.store, services.tickets, services.notifier)
+    return [asyncio.create_task(sla.run(), name="sla-monitor")]

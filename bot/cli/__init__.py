@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import eval_commands, kb_commands, service_commands
+from bot.cli import (
+    agent_commands,
+    eval_commands,
+    kb_commands,
+    report_commands,
+    service_commands,
+    ticket_commands,
+)
 from bot.cli.common import EXIT_BAD_INPUT, CliError
 from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
@@ -48,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     service_commands.register(sub)
     kb_commands.register(sub)
     eval_commands.register(sub)
+    ticket_commands.register(sub)
+    agent_commands.register(sub)
+    report_commands.register(sub)
     for name, feature in PLANNED.items():
         p = sub.add_parser(name, help=f"({feature}: not configured yet)")
         p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import ConfigError, Settings
+from bot.store.agents import AgentRepo
 from bot.store.channels import ChannelRepo
 from bot.store.conversations import ConversationRepo
+from bot.store.customers import CustomerRepo
 from bot.store.database import Database
 from bot.store.faqs import FaqRepo
+from bot.store.ratings import RatingRepo
+from bot.store.reports import ReportRepo
+from bot.store.tickets import TicketRepo
 
 SQLITE_FILE = "bot.sqlite3"
 
@@ -19,6 +24,11 @@ class Store:
     faqs: FaqRepo
     conversations: ConversationRepo
     channels: ChannelRepo
+    tickets: TicketRepo
+    agents: AgentRepo
+    customers: CustomerRepo
+    ratings: RatingRepo
+    reports: ReportRepo
 
     @classmethod
     def over(cls, db: Database) -> Store:
@@ -27,6 +37,11 @@ class Store:
             faqs=FaqRepo(db),
             conversations=ConversationRepo(db),
             channels=ChannelRepo(db),
+            tickets=TicketRepo(db),
+            agents=AgentRepo(db),
+            customers=CustomerRepo(db),
+            ratings=RatingRepo(db),
+            reports=ReportRepo(db),
         )
 
     async def close(self) -> None:
