@@ -162,4 +162,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE handoffs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            customer_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            priority TEXT NOT NULL DEFAULT 'normal',
+            skill TEXT,
+            language TEXT,
+            ticket_id TEXT,
+            agent_id TEXT,
+            queued_at TEXT NOT NULL,
+            assigned_at TEXT,
+            first_agent_reply_at TEXT,
+            ended_at TEXT,
+            outcome TEXT
+        );
+        CREATE INDEX handoffs_open ON handoffs(ended_at, assigned_at, priority, queued_at);
+        CREATE INDEX handoffs_conversation ON handoffs(conversation_id, id);
+        CREATE INDEX handoffs_agent ON handoffs(agent_id, queued_at);
+        CREATE INDEX handoffs_queued ON handoffs(queued_at);
+        """,
+    ),
 )
