@@ -146,10 +146,36 @@ class NotificationsConfig(_Model):
     email: EmailConfig = EmailConfig()
 
 
+ROUTING_RULES = (
+    "relay", "rating", "human_request", "complaint", "collecting", "transactional", "faq", "smalltalk",
+    "llm", "fallback",
+)
+
+
 class DialogueConfig(_Model):
+    intents_dir: Path = Path("intents")
     fallbacks_before_handoff: int = Field(2, ge=1)
     inactivity_close_after: int = Field(1800, gt=0, description="seconds")
     history_turns: int = Field(10, ge=1, le=100)
+    # Router rules in the order they are tried; the first that applies decides the turn.
+    precedence: tuple[str, ...] = ROUTING_RULES
+    # Intent confidence from which a transactional intent (refund, cancel...) starts its flow.
+    transactional_confidence: float = Field(0.5, ge=0, le=1)
+    complaint_handoff: bool = True  # complaints also go to a human after the ticket is opened
+    negative_sentiment_ticket: bool = True  # strongly negative messages open a complaint ticket
+    slot_attempts: int = Field(2, ge=1, le=10)  # invalid answers to one slot before handing off
+
+    @field_validator("precedence")
+    @classmethod
+    def _known_rules(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [r for r in v if r not in ROUTING_RULES]
+        if unknown:
+            raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(ROUTING_RULES)}")
+        if len(set(v)) != len(v):
+            raise ValueError("a rule is listed twice")
+        if "fallback" not in v:
+            raise ValueError("fallback must be listed (it is the rule of last resort)")
+        return v
 
 
 class Settings(_Model):
@@ -171,6 +197,15 @@ class Settings(_Model):
     @property
     def data_dir(self) -> Path:
         return self.path(self.storage.data_dir)
+
+    def shipped(self, p: Path) -> Path:
+        """A folder the project may override (intents, models): its own if present, else the shipped one."""
+        own = self.path(p)
+        return own if own.exists() or p.is_absolute() else REPO_ROOT / p
+
+    @property
+    def models_dir(self) -> Path:
+        return self.shipped(Path("knowledge/models"))
 
     def channel_enabled(self, name: str) -> bool:
         ch = self.channels.get(name)

@@ -71,13 +71,13 @@ class Runtime:
         if len(self._recent) > self.RECENT_IDS:
             self._recent.popitem(last=False)
 
-    async def shutdown(self, timeout: float) -> None:
-        """Stop accepting messages and let in-flight turns finish (up to `timeout` seconds)."""
+    async def shutdown(self, grace: float) -> None:
+        """Stop accepting messages and let in-flight turns finish (up to `grace` seconds)."""
         self._closing = True
         pending = [t for t in self._in_flight if t is not asyncio.current_task()]
         if pending:
             log.info("shutdown_waiting", in_flight=len(pending))
-            _, still = await asyncio.wait(pending, timeout=timeout)
+            _, still = await asyncio.wait(pending, timeout=grace)
             if still:
                 log.warning("shutdown_timeout", abandoned=len(still))
         await self._store.conversations.drain()

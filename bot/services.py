@@ -6,20 +6,22 @@ so both run exactly the same code. No module-level singletons: everything hangs 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
 
-import asyncio
-
-from bot.actions.answers import fallback, faq_answer
+from bot.actions.answers import SmalltalkAction, fallback, faq_answer
 from bot.actions.base import Action
+from bot.actions.escalation import EscalationActions
+from bot.actions.flows import FlowActions
 from bot.agents import AgentDirectory
 from bot.analytics import Reports
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.customers import CustomerService
+from bot.dialogue.inactivity import InactivityCloser
 from bot.dialogue.machine import ConversationMachine
 from bot.dialogue.manager import DialogueManager
 from bot.handoff import HandoffQueue
@@ -28,8 +30,12 @@ from bot.kb.knowledge_base import KnowledgeBase
 from bot.locks import ConversationLocks
 from bot.notify import LogNotifier, Notifier
 from bot.outbox import Outbox
+from bot.pipeline.intent_spec import IntentCatalog, IntentSpecError, load_intents
+from bot.pipeline.intents import IntentClassifier
 from bot.pipeline.language import LanguageDetector
 from bot.pipeline.pipeline import Pipeline
+from bot.pipeline.sentiment import SentimentAnalyzer
+from bot.routing.policy import RoutingPolicy
 from bot.runtime import Runtime
 from bot.sla import SlaMonitor
 from bot.store import Store, open_store
@@ -59,8 +65,40 @@ class Services:
     reports: Reports
 
 
-def _actions() -> dict[str, Action]:
-    return {"faq": faq_answer, "fallback": fallback}
+def _actions(
+    settings: Settings, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
+    handoff: HandoffQueue,
+) -> dict[str, Action]:
+    escalation = EscalationActions(tickets, handoff)
+    flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
+    return {
+        "faq": faq_answer,
+        "fallback": fallback,
+        "smalltalk": SmalltalkAction(catalog),
+        "start_flow": flows.start_flow,
+        "fill_slot": flows.fill_slot,
+        "cancel_flow": flows.cancel_flow,
+        "faq_in_flow": flows.faq_in_flow,
+        "complaint_ticket": escalation.complaint_ticket,
+        "handoff": escalation.handoff,
+        "relay": escalation.relay,
+        "rating": escalation.rating,
+    }
+
+
+def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, IntentCatalog]:
+    """Language, sentiment and intents (trained from intents/*.yaml now, in about a second)."""
+    try:
+        catalog = load_intents(settings.shipped(settings.dialogue.intents_dir))
+    except IntentSpecError as exc:
+        raise ConfigError(str(exc)) from None
+    pipeline = Pipeline(
+        language=LanguageDetector(),
+        knowledge_base=kb,
+        sentiment=SentimentAnalyzer.load(settings.models_dir),
+        intents=IntentClassifier.train(catalog),
+    )
+    return pipeline, catalog
 
 
 async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int]:
@@ -99,8 +137,10 @@ async def build_services(
             agents = AgentDirectory(settings, store)
             customers = CustomerService(store)
             handoff = HandoffQueue(settings, store, agents, customers, tickets, machine, outbox, locks)
-            pipeline = Pipeline(language=LanguageDetector(), knowledge_base=kb)
-            dialogue = DialogueManager(settings, store, kb, pipeline, _actions())
+            pipeline, catalog = load_pipeline(settings, kb)
+            policy = RoutingPolicy.from_settings(settings, catalog)
+            actions = _actions(settings, catalog, machine, tickets, handoff)
+            dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)
             services = Services(
                 settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
@@ -122,4 +162,8 @@ async def build_services(
 
 def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
     sla = SlaMonitor(services.settings, services.store, services.tickets, services.notifier)
-    return [asyncio.create_task(sla.run(), name="sla-monitor")]
+    idle = InactivityCloser(services.settings, services.store, services.machine, services.locks)
+    return [
+        asyncio.create_task(sla.run(), name="sla-monitor"),
+        asyncio.create_task(idle.run(), name="inactivity-closer"),
+    ]

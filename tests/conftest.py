@@ -18,6 +18,8 @@ from bot.store import Store
 from bot.store.database import Database
 from bot.store.store import Store as StoreCls
 
+pytest_plugins = ["tests.openai_fake.fixture"]  # the `openai_server` fixture (a local OpenAI fake)
+
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
 SAMPLE_FAQS = [
@@ -47,7 +49,9 @@ SAMPLE_FAQS = [
 ]
 
 
-def write_project(root: Path, overrides: dict[str, Any] | None = None, faqs: list[dict[str, Any]] | None = None) -> Path:
+def write_project(
+    root: Path, overrides: dict[str, Any] | None = None, faqs: list[dict[str, Any]] | None = None
+) -> Path:
     """A project folder with config/service.yaml and knowledge/faq.json; returns the config path."""
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "knowledge").mkdir(exist_ok=True)

@@ -24,7 +24,7 @@ async def test_shutdown_finishes_in_flight_turns_and_refuses_new_ones(
     monkeypatch.setattr(services.dialogue, "handle", slow_handle)
     turn = asyncio.create_task(runtime.feed(InboundEvent("api", "c", "怎么退款")))
     await started.wait()
-    await runtime.shutdown(timeout=5)
+    await runtime.shutdown(grace=5)
     body = turn.result()
     assert body["route"] == "faq"
     messages = await services.store.conversations.messages(body["conversation_id"])

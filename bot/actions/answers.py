@@ -7,6 +7,7 @@ from dataclasses import replace
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.dialogue.texts import text
 from bot.events import Reply
+from bot.pipeline.intent_spec import IntentCatalog
 
 
 async def faq_answer(ctx: ActionContext) -> ActionOutcome:
@@ -20,3 +21,19 @@ async def faq_answer(ctx: ActionContext) -> ActionOutcome:
 async def fallback(ctx: ActionContext) -> ActionOutcome:
     conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
     return ActionOutcome(replies=(Reply("text", text("fallback", ctx.analysis.language.code)),), conversation=conv)
+
+
+class SmalltalkAction:
+    """Fixed replies of small-talk intents (greeting, thanks, goodbye) from the intents YAML."""
+
+    def __init__(self, catalog: IntentCatalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, ctx: ActionContext) -> ActionOutcome:
+        spec = self._catalog.get(ctx.decision.intent or "")
+        lang = ctx.analysis.language.code
+        responses = spec.responses if spec else {}
+        reply = responses.get(lang) or responses.get("en") or next(iter(responses.values()), None)
+        if reply is None:
+            return await fallback(ctx)
+        return ActionOutcome((Reply("text", reply),), replace(ctx.conversation, fallback_count=0))

@@ -13,7 +13,8 @@ def _op(summary: str, *, body: str | None = None, params: list[dict[str, Any]] |
         secure: bool = True, response: str | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "OK"}}}
     if response:
-        op["responses"]["200"]["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{response}"}}}
+        schema = {"$ref": f"#/components/schemas/{response}"}
+        op["responses"]["200"]["content"] = {"application/json": {"schema": schema}}
     if body:
         op["requestBody"] = {
             "required": True,

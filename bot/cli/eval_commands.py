@@ -17,6 +17,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f.add_argument("--queries", required=True, type=Path)
     f.add_argument("--json", action="store_true")
     f.set_defaults(handler=eval_faq)
+    i = kinds.add_parser("intents", help="intent accuracy, macro-F1, out-of-scope recall (CSV text,label)")
+    i.add_argument("--train", required=True, type=Path)
+    i.add_argument("--test", required=True, type=Path)
+    i.add_argument("--val", type=Path, help="tune the out-of-scope threshold here (default: part of train)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(handler=eval_intents)
+    se = kinds.add_parser("sentiment", help="sentiment accuracy (CSV label,review or label,text)")
+    se.add_argument("--file", required=True, type=Path)
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(handler=eval_sentiment)
+    la = kinds.add_parser("language", help="language detection accuracy (CSV text,lang)")
+    la.add_argument("--file", required=True, type=Path)
+    la.add_argument("--json", action="store_true")
+    la.set_defaults(handler=eval_language)
 
     p = sub.add_parser("bench", help="throughput and latency of POST /api/message vs an echo server")
     p.add_argument("--messages", type=int, default=5000)
@@ -46,6 +60,50 @@ async def eval_faq(settings: Settings, args: argparse.Namespace) -> int:
     else:
         stdout().print(report.render_text())
     return 0
+
+
+def _show(report: object, as_json: bool) -> int:
+    if as_json:
+        print_json(report.as_dict())  # type: ignore[attr-defined]
+    else:
+        stdout().print(report.render_text())  # type: ignore[attr-defined]
+    return 0
+
+
+async def eval_intents(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.pipeline.evaluation import evaluate_intents
+
+    _readable(args.train, "--train")
+    _readable(args.test, "--test")
+    if args.val is not None:
+        _readable(args.val, "--val")
+    try:
+        report = evaluate_intents(args.train, args.test, val_csv=args.val)
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        raise CliError(f"--train/--test: {exc}") from None
+    return _show(report, args.json)
+
+
+async def eval_sentiment(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.pipeline.evaluation import evaluate_sentiment
+
+    _readable(args.file, "--file")
+    try:
+        report = evaluate_sentiment(args.file, models_dir=settings.models_dir)
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        raise CliError(f"--file: {exc}") from None
+    return _show(report, args.json)
+
+
+async def eval_language(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.pipeline.evaluation import evaluate_language
+
+    _readable(args.file, "--file")
+    try:
+        report = evaluate_language(args.file)
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        raise CliError(f"--file: {exc}") from None
+    return _show(report, args.json)
 
 
 async def bench(settings: Settings, args: argparse.Namespace) -> int:

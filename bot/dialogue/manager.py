@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot.actions.base import Action, ActionContext
+from bot.dialogue.machine import ConversationMachine
 from bot.events import FaqRef, InboundEvent, TurnResult
+from bot.routing.policy import RoutingPolicy
 from bot.routing.router import decide
 from bot.store.models import Conversation, DecisionRecord, MessageRecord, TurnRecord, dumps, now_iso
 
@@ -29,26 +31,35 @@ class DialogueManager:
         store: Store,
         knowledge_base: KnowledgeBase,
         pipeline: Pipeline,
+        policy: RoutingPolicy,
+        machine: ConversationMachine,
         actions: Mapping[str, Action],
     ) -> None:
+        missing = {"faq", "fallback"} - set(actions)
+        if missing:
+            raise ValueError(f"actions missing: {', '.join(sorted(missing))}")
         self._settings = settings
         self._store = store
         self._kb = knowledge_base
         self._pipeline = pipeline
+        self._policy = policy
+        self._machine = machine
         self._actions = actions
 
     async def handle(self, event: InboundEvent) -> TurnResult:
         existing = await self._store.conversations.latest_for(event.customer_id, event.channel)
         previous_language = existing.language if existing else None
         analysis = self._pipeline.analyze(event.text, previous_language)
-        conv: Conversation = existing if existing is not None and existing.closed_at is None else (
+        conv: Conversation = existing if existing is not None else (
             await self._store.conversations.create(event.customer_id, event.channel, analysis.language.code)
         )
         structlog.contextvars.bind_contextvars(conversation_id=conv.id)
+        if conv.state == "closed":  # a new message re-opens a closed conversation
+            conv = replace(self._machine.fire(conv, "reopen"), fallback_count=0)
 
-        decision = decide(analysis, conv, self._kb.threshold)
+        decision = decide(analysis, conv, self._policy)
         ctx = ActionContext(self._settings, self._store, self._kb, conv, analysis, decision)
-        outcome = await self._actions[decision.route](ctx)
+        outcome = await self._actions[decision.action](ctx)
 
         ts = now_iso()
         new_conv = replace(
@@ -65,7 +76,7 @@ class DialogueManager:
             route=decision.route,
             state=new_conv.state,
             language=analysis.language.code,
-            intent=analysis.intent.name if analysis.intent else None,
+            intent=decision.intent or (analysis.intent.name if analysis.intent else None),
             sentiment=analysis.sentiment.label if analysis.sentiment else None,
             faq=FaqRef(faq.entry.id, faq.score) if faq else None,
             ticket_id=outcome.ticket_id,
@@ -87,5 +98,6 @@ class DialogueManager:
             (event.channel, event.message_id, dumps(result.as_dict())) if event.message_id else None
         )
         await self._store.conversations.record_turn(TurnRecord(new_conv, messages, record, processed))
-        log.info("turn", route=decision.route, state=new_conv.state, language=result.language, faq_id=decision.faq_id)
+        log.info("turn", route=decision.route, action=decision.action, state=new_conv.state,
+                 language=result.language, intent=result.intent, faq_id=decision.faq_id)
         return result

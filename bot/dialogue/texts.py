@@ -17,6 +17,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请输入您的问题。",
         "en": "Please type your question.",
     },
+    "flow_cancelled": {
+        "zh": "好的，已取消。还有什么可以帮您？",
+        "en": "OK, cancelled. Is there anything else I can help with?",
+    },
+    "ticket_created": {
+        "zh": "已为您创建{type}工单 {ticket_id}，我们会尽快处理，处理进展会通知您。",
+        "en": "I've opened a {type} ticket for you: {ticket_id}. "
+        "We'll handle it as soon as possible and keep you posted.",
+    },
+    "ticket_failed": {
+        "zh": "抱歉，暂时无法创建工单，已为您转接人工客服。",
+        "en": "Sorry, I couldn't open a ticket just now; I'm passing you to a human agent.",
+    },
+    "slot_skip_hint": {
+        "zh": "（可回复“跳过”）",
+        "en": "(you can reply \"skip\")",
+    },
+    "slot_invalid": {
+        "zh": "这个格式不对，请再试一次。",
+        "en": "That doesn't look right; please try again.",
+    },
 }
 
 

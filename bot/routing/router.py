@@ -1,46 +1,156 @@
 """The router: a pure function from the turn's typed results and the conversation to a Decision.
 
-Every decision carries its reason and the scores it looked at, and is stored, so "why did the
-bot say that" is always answerable.
+Rules are tried in the configured precedence (`dialogue.precedence`); the first that applies
+decides. Every decision carries its reason and the scores it looked at, and is stored, so "why
+did the bot say that" is always answerable. No I/O here: actions do it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.events import Route
 from bot.pipeline.analysis import Analysis
+from bot.routing.policy import RoutingPolicy, is_cancel, next_slot
 from bot.store.models import Conversation
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     route: Route
+    action: str  # which action runs (a route can be served by several actions)
     reason: str
     scores: dict[str, Any] = field(default_factory=dict)
     faq_id: str | None = None
+    intent: str | None = None
+    priority: str | None = None
+    handoff_after: bool = False  # hand the conversation to a human once the action is done
 
 
-def _scores(analysis: Analysis) -> dict[str, Any]:
-    top = analysis.kb_results[0] if analysis.kb_results else None
-    scores: dict[str, Any] = {"language": analysis.language.code}
+Rule = Callable[[Analysis, Conversation, RoutingPolicy], "Decision | None"]
+
+
+def _intent(a: Analysis, action: str | None = None) -> str | None:
+    i = a.intent
+    if i is None or i.name is None or (action is not None and i.action != action):
+        return None
+    return i.name
+
+
+def relay(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if conv.state in ("queued", "agent"):
+        return Decision("relay", "relay", f"conversation is {conv.state}: a human handles it")
+    return None
+
+
+def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if conv.state == "rating":
+        return Decision("collect", "rating", "waiting for the customer's satisfaction rating")
+    return None
+
+
+def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    name = _intent(a, "handoff")
+    if name:
+        return Decision("handoff", "handoff", f"customer asked for a human ({name})", intent=name)
+    return None
+
+
+def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    name = _intent(a, "create_ticket")
+    strong = bool(a.sentiment and a.sentiment.strongly_negative and p.negative_sentiment_ticket)
+    if not name and not strong:
+        return None
+    spec = p.catalog.get(name) if name else None
+    priority = "urgent" if strong and name else "high" if strong else (spec.priority if spec else "normal")
+    why = f"intent {name}" if name else "strongly negative sentiment"
+    if name and strong:
+        why += " with strongly negative sentiment"
+    return Decision("ticket", "complaint_ticket", why, intent=name or "complaint", priority=priority,
+                    handoff_after=p.complaint_handoff)
+
+
+def collecting(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if conv.state != "collecting":
+        return None
+    if is_cancel(a.text):
+        return Decision("collect", "cancel_flow", "customer cancelled the form", intent=conv.flow)
+    spec = p.catalog.get(conv.flow or "")
+    slot = next_slot(spec, conv.slots) if spec else None
+    if slot is not None and a.faq_match is not None and a.intent is not None and a.intent.is_question:
+        if slot.find(a.text) is None and not slot.validate_value(a.text):
+            # A side question while a form is open: answer it, then ask for the slot again.
+            return Decision("faq", "faq_in_flow", f"question while collecting {slot.name}",
+                            faq_id=a.faq_match.entry.id, intent=conv.flow)
+    return Decision("collect", "fill_slot", f"collecting slots for {conv.flow}", intent=conv.flow)
+
+
+def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    i = a.intent
+    if i is None or i.name is None or i.action != "flow" or i.confidence < p.transactional_confidence:
+        return None
+    if i.is_question and a.faq_match is not None:
+        return None  # "如何退款" is a how-to question for the FAQ, "我要退款" a request
+    return Decision("collect", "start_flow", f"intent {i.name} ({i.confidence:.2f})", intent=i.name)
+
+
+def faq(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    m = a.faq_match
+    if m is None:
+        return None
+    return Decision("faq", "faq", f"knowledge base match {m.score:.2f} >= threshold {p.threshold:.2f}",
+                    faq_id=m.entry.id, intent=_intent(a))
+
+
+def smalltalk(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    name = _intent(a, "smalltalk")
+    return Decision("smalltalk", "smalltalk", f"small talk ({name})", intent=name) if name else None
+
+
+def llm(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if not p.llm_enabled:
+        return None
+    return Decision("llm", "llm", "no confident FAQ or intent; the LLM answers from the knowledge base",
+                    intent=_intent(a))
+
+
+def fallback(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision:
+    top = a.kb_results[0] if a.kb_results else None
+    why = f"best knowledge base score {top.score:.2f} < threshold {p.threshold:.2f}" if top else "no candidate"
+    if conv.fallback_count + 1 >= p.fallbacks_before_handoff:
+        return Decision("handoff", "handoff", f"{conv.fallback_count + 1} fallbacks in a row ({why})")
+    return Decision("fallback", "fallback", why)
+
+
+RULES: dict[str, Rule] = {
+    "relay": relay, "rating": rating, "human_request": human_request, "complaint": complaint,
+    "collecting": collecting, "transactional": transactional, "faq": faq, "smalltalk": smalltalk,
+    "llm": llm, "fallback": fallback,
+}
+
+
+def scores_of(a: Analysis) -> dict[str, Any]:
+    top = a.kb_results[0] if a.kb_results else None
+    scores: dict[str, Any] = {"language": a.language.code, "language_method": a.language.method}
     if top is not None:
         scores["faq_top"] = {"id": top.entry.id, "score": round(top.score, 4)}
-    if analysis.intent is not None:
-        scores["intent"] = {"name": analysis.intent.name, "confidence": round(analysis.intent.confidence, 4)}
-    if analysis.sentiment is not None:
-        scores["sentiment"] = {"label": analysis.sentiment.label, "score": round(analysis.sentiment.score, 4)}
+    if a.intent is not None:
+        scores["intent"] = {"name": a.intent.name, "confidence": round(a.intent.confidence, 4),
+                            "is_question": a.intent.is_question, "ranking": [list(r) for r in a.intent.ranking[:3]]}
+    if a.sentiment is not None:
+        scores["sentiment"] = {"label": a.sentiment.label, "score": round(a.sentiment.score, 4)}
     return scores
 
 
-def decide(analysis: Analysis, conversation: Conversation, threshold: float) -> Decision:
-    scores = _scores(analysis)
-    match = analysis.faq_match
-    if match is not None:
-        return Decision(
-            "faq", f"knowledge base match {match.score:.2f} >= threshold {threshold:.2f}", scores, match.entry.id
-        )
-    top = analysis.kb_results[0] if analysis.kb_results else None
-    why = f"best knowledge base score {top.score:.2f} < threshold {threshold:.2f}" if top else "no candidate"
-    return Decision("fallback", why, scores)
+def decide(analysis: Analysis, conversation: Conversation, policy: RoutingPolicy) -> Decision:
+    for name in policy.precedence:
+        decision = RULES[name](analysis, conversation, policy)
+        if decision is not None:
+            return _with_scores(decision, analysis)
+    return _with_scores(fallback(analysis, conversation, policy), analysis)
+
+
+def _with_scores(d: Decision, a: Analysis) -> Decision:
+    return Decision(d.route, d.action, d.reason, scores_of(a), d.faq_id, d.intent, d.priority, d.handoff_after)

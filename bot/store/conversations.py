@@ -149,6 +149,15 @@ class ConversationRepo:
         self._remember(conv)
         return conv
 
+    async def idle(self, before: str, states: tuple[str, ...], limit: int = 500) -> list[Conversation]:
+        """Open conversations in `states` whose last message is older than `before`."""
+        rows = await self._db.fetchall(
+            f"""SELECT * FROM conversations WHERE closed_at IS NULL AND last_message_at < ?
+                AND state IN ({",".join("?" * len(states))}) ORDER BY last_message_at LIMIT ?""",
+            (before, *states, limit),
+        )
+        return [Conversation.from_row(r) for r in rows]
+
     async def record_turn(self, turn: TurnRecord) -> None:
         """Persist a turn; returns once it is committed (batched with concurrent turns)."""
         await self._turns.submit(turn)

@@ -64,7 +64,8 @@ async def test_malformed_bodies(client: TestClient, raw: bytes, code: str) -> No
 
 
 async def test_huge_body_is_413(client: TestClient) -> None:
-    resp = await client.post("/api/message", data=b"x" * 200_000, headers={**auth(), "Content-Type": "application/json"})
+    headers = {**auth(), "Content-Type": "application/json"}
+    resp = await client.post("/api/message", data=b"x" * 200_000, headers=headers)
     assert resp.status == 413
 
 

@@ -1,0 +1,75 @@
+"""Work the bot hands on: complaint tickets, handoff to a human, relaying while a human handles
+the conversation, and the satisfaction rating afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import structlog
+
+from bot.actions.base import ActionContext, ActionOutcome
+from bot.dialogue.texts import text
+from bot.events import Reply
+
+if TYPE_CHECKING:
+    from bot.handoff import HandoffQueue
+    from bot.tickets import TicketService
+
+log = structlog.get_logger(__name__)
+
+
+class EscalationActions:
+    def __init__(self, tickets: TicketService, handoff: HandoffQueue) -> None:
+        self._tickets = tickets
+        self._handoff = handoff
+
+    async def handoff(self, ctx: ActionContext, *, reason: str | None = None) -> ActionOutcome:
+        conv = replace(ctx.conversation, fallback_count=0)
+        outcome = await self._handoff.enqueue(
+            conv,
+            reason=reason or ctx.decision.reason,
+            priority=ctx.decision.priority or conv.priority,
+            skill=ctx.decision.intent,
+            language=ctx.analysis.language.code,
+        )
+        return ActionOutcome(outcome.replies, outcome.conversation, ticket_id=outcome.ticket_id)
+
+    async def complaint_ticket(self, ctx: ActionContext) -> ActionOutcome:
+        conv = ctx.conversation
+        lang = ctx.analysis.language.code
+        priority = ctx.decision.priority or "high"
+        spec_type = "投诉"
+        try:
+            ticket = await self._tickets.create(
+                customer_id=conv.customer_id,
+                title=f"{spec_type}: {ctx.decision.reason}",
+                description=ctx.decision.reason,
+                type=spec_type,
+                priority=priority,
+                conversation_id=conv.id,
+                channel=conv.channel,
+                actor="bot",
+            )
+        except Exception:
+            log.exception("complaint_ticket_failed")
+            return await self.handoff(ctx, reason="complaint; ticket creation failed")
+        created = Reply("text", text("ticket_created", lang, type=spec_type if lang == "zh" else "complaint",
+                                     ticket_id=ticket.id))
+        if not ctx.decision.handoff_after or conv.state not in ("bot", "collecting"):
+            return ActionOutcome((created,), replace(conv, priority=priority), ticket_id=ticket.id)
+        # The ticket already exists, so the handoff links to it instead of opening a second one.
+        outcome = await self._handoff.enqueue(
+            replace(conv, priority=priority, fallback_count=0), reason=ctx.decision.reason, priority=priority,
+            skill=ctx.decision.intent, language=lang, ticket_id=ticket.id,
+        )
+        return ActionOutcome((created, *outcome.replies), outcome.conversation, ticket_id=ticket.id)
+
+    async def relay(self, ctx: ActionContext) -> ActionOutcome:
+        # The bot stays silent; the message is in the transcript and the agent is told.
+        await self._handoff.relay(ctx.conversation, ctx.analysis.text)
+        return ActionOutcome((), ctx.conversation)
+
+    async def rating(self, ctx: ActionContext) -> ActionOutcome:
+        outcome = await self._handoff.record_rating(ctx.conversation, ctx.analysis.text)
+        return ActionOutcome(outcome.replies, outcome.conversation)

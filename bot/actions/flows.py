@@ -1,0 +1,134 @@
+"""Slot collection: start a flow, fill its slots one by one, then open its ticket.
+
+Slot values found in the message that started the flow are taken at once ("我要退款，订单号
+20240601123" needs no question). An invalid answer is asked again; after `dialogue.slot_attempts`
+invalid answers the customer is handed to a human rather than looping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bot.actions.base import ActionContext, ActionOutcome
+from bot.dialogue.texts import text
+from bot.events import Reply
+from bot.pipeline.intent_spec import IntentCatalog, IntentSpec, SlotSpec
+from bot.routing.policy import next_slot
+
+if TYPE_CHECKING:
+    from bot.actions.escalation import EscalationActions
+    from bot.dialogue.machine import ConversationMachine
+    from bot.tickets import TicketService
+
+_SKIP = re.compile(r"^\s*(跳过|没有|无|不用|skip|none|no|n/a)\s*[.!。！]*\s*$", re.I)
+
+
+def _localized(variants: dict[str, str], language: str) -> str:
+    return variants.get(language) or variants.get("en") or next(iter(variants.values()))
+
+
+class FlowActions:
+    def __init__(
+        self, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
+        escalation: EscalationActions, slot_attempts: int,
+    ) -> None:
+        self._catalog = catalog
+        self._machine = machine
+        self._tickets = tickets
+        self._escalation = escalation
+        self._attempts = slot_attempts
+
+    async def start_flow(self, ctx: ActionContext) -> ActionOutcome:
+        spec = self._catalog.get(ctx.decision.intent or "")
+        assert spec is not None, "router started an unknown flow"
+        slots: dict[str, Any] = {}
+        for slot in spec.slots:  # values the opening message already gives
+            value = slot.find(ctx.analysis.text)
+            if value is not None:
+                slots[slot.name] = value
+        conv = self._machine.fire(ctx.conversation, "start_collect", flow=spec.name, slots=slots, fallback_count=0)
+        return await self._advance(replace(ctx, conversation=conv), spec, ())
+
+    async def fill_slot(self, ctx: ActionContext) -> ActionOutcome:
+        conv = ctx.conversation
+        spec = self._catalog.get(conv.flow or "")
+        if spec is None:  # the intents changed under a running flow: end it politely
+            return await self.cancel_flow(ctx)
+        slot = next_slot(spec, conv.slots)
+        if slot is None:
+            return await self._finish(ctx, spec)
+        slots = dict(conv.slots)
+        answer = ctx.analysis.text.strip()
+        lang = ctx.analysis.language.code
+        if not slot.required and _SKIP.match(answer):
+            slots.setdefault("_asked_optional", []).append(slot.name)
+            return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
+        value = slot.find(answer) or (answer if slot.validate_value(answer) else None)
+        if value is None:
+            tries = int(slots.get("_invalid", 0)) + 1
+            if tries >= self._attempts:
+                conv = self._machine.fire(conv, "cancel_collect")
+                return await self._escalation.handoff(
+                    replace(ctx, conversation=conv), reason=f"could not collect {slot.name} for {spec.name}"
+                )
+            slots["_invalid"] = tries
+            error = _localized(slot.error, lang) if slot.error else text("slot_invalid", lang)
+            return ActionOutcome((Reply("text", error),), replace(conv, slots=slots))
+        slots[slot.name] = value[:200]
+        slots.pop("_invalid", None)
+        return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
+
+    async def faq_in_flow(self, ctx: ActionContext) -> ActionOutcome:
+        """Answer a side question, then ask for the pending slot again."""
+        match = ctx.analysis.faq_match
+        assert match is not None
+        lang = ctx.analysis.language.code
+        answer = Reply("text", match.entry.answer_for(lang))
+        spec = self._catalog.get(ctx.conversation.flow or "")
+        slot = next_slot(spec, ctx.conversation.slots) if spec else None
+        replies = (answer, self._prompt(slot, lang)) if slot else (answer,)
+        return ActionOutcome(replies, ctx.conversation)
+
+    async def cancel_flow(self, ctx: ActionContext) -> ActionOutcome:
+        conv = self._machine.fire(ctx.conversation, "cancel_collect")
+        return ActionOutcome((Reply("text", text("flow_cancelled", ctx.analysis.language.code)),), conv)
+
+    async def _advance(self, ctx: ActionContext, spec: IntentSpec, before: tuple[Reply, ...]) -> ActionOutcome:
+        slot = next_slot(spec, ctx.conversation.slots)
+        if slot is None:
+            return await self._finish(ctx, spec)
+        slots = dict(ctx.conversation.slots)
+        if not slot.required:
+            asked = slots.setdefault("_asked_optional", [])
+            if slot.name not in asked:
+                asked.append(slot.name)
+        prompt = self._prompt(slot, ctx.analysis.language.code)
+        return ActionOutcome((*before, prompt), replace(ctx.conversation, slots=slots))
+
+    @staticmethod
+    def _prompt(slot: SlotSpec, lang: str) -> Reply:
+        prompt = _localized(slot.prompt, lang)
+        if not slot.required:
+            prompt = f"{prompt}{text('slot_skip_hint', lang)}"
+        return Reply("text", prompt)
+
+    async def _finish(self, ctx: ActionContext, spec: IntentSpec) -> ActionOutcome:
+        conv = ctx.conversation
+        values = {k: v for k, v in conv.slots.items() if not k.startswith("_")}
+        done = self._machine.fire(conv, "finish_collect")
+        ticket_type = spec.ticket_type or spec.name
+        priority = ctx.decision.priority or spec.priority
+        details = "\n".join(f"{k}: {v}" for k, v in values.items())
+        try:
+            ticket = await self._tickets.create(
+                customer_id=conv.customer_id, title=f"{ticket_type}: {values.get('order_id', spec.name)}",
+                description=f"{spec.description}\n{details}".strip(), type=ticket_type, priority=priority,
+                conversation_id=conv.id, channel=conv.channel, actor="bot",
+            )
+        except Exception:
+            return await self._escalation.handoff(replace(ctx, conversation=done), reason="ticket creation failed")
+        lang = ctx.analysis.language.code
+        reply = Reply("text", text("ticket_created", lang, type=ticket_type, ticket_id=ticket.id))
+        return ActionOutcome((reply,), done, ticket_id=ticket.id, extra_scores={"slots": values})

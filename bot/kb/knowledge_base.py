@@ -1,0 +1,206 @@
+"""The knowledge-base facade: FAQ store (source of truth) + Chroma (vectors) + in-memory retriever.
+
+Writes go to the store first, then to Chroma and the in-memory index. `open` loads every FAQ,
+reuses the vectors Chroma already holds for unchanged texts and embeds only what is missing
+or changed. `search` is synchronous and in-process (sub-millisecond with the local model);
+`asearch` embeds the query asynchronously first, which matters for the OpenAI embedder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.config import Settings
+from bot.kb.chroma_index import ChromaIndex
+from bot.kb.embedding import Embedder, make_embedder
+from bot.kb.faq import FaqEntry
+from bot.kb.retriever import Calibration, KBHit, Retriever
+
+Progress = Callable[[int, int], None]
+_EMBED_BATCH = 256
+
+
+class FaqStore(Protocol):
+    async def list_faqs(self) -> list[FaqEntry]: ...
+
+    async def upsert_faqs(self, entries: Sequence[FaqEntry]) -> tuple[int, int]: ...
+
+    async def delete_faq(self, faq_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class KBResult:
+    entry: FaqEntry
+    score: float  # calibrated 0..1
+    matched_text: str
+    matched: bool  # score >= the configured threshold
+
+
+def models_dir(settings: Settings) -> Path:
+    return settings.models_dir
+
+
+def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    """A retriever with the configured embedder and its shipped calibration."""
+    mdir = models_dir(settings)
+    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir)
+    return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
+
+
+def _embed_all(
+    embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int
+) -> np.ndarray:
+    chunks = []
+    for s in range(0, len(texts), _EMBED_BATCH):
+        chunks.append(embedder.embed(texts[s : s + _EMBED_BATCH]))
+        if progress:
+            progress(base + min(s + _EMBED_BATCH, len(texts)), total)
+    return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+
+
+def _split(entries: Sequence[FaqEntry], vectors: np.ndarray) -> list[np.ndarray]:
+    out, pos = [], 0
+    for e in entries:
+        out.append(vectors[pos : pos + len(e.texts)])
+        pos += len(e.texts)
+    return out
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, store: FaqStore, retriever: Retriever, index: ChromaIndex) -> None:
+        self._settings = settings
+        self._store = store
+        self._retriever = retriever
+        self._index = index
+        self._entries: dict[str, FaqEntry] = {}
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        store: FaqStore,
+        *,
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+    ) -> KnowledgeBase:
+        retriever = make_retriever(settings, embedder)
+        index = await asyncio.to_thread(
+            ChromaIndex, settings.storage.chroma, settings.data_dir, retriever.embedder.name
+        )
+        kb = cls(settings, store, retriever, index)
+        await kb._sync(await store.list_faqs(), await asyncio.to_thread(index.load), progress)
+        return kb
+
+    async def _sync(
+        self,
+        entries: list[FaqEntry],
+        stored: dict[str, dict[int, tuple[str, np.ndarray]]],
+        progress: Progress | None,
+    ) -> None:
+        """Reuse stored vectors whose texts are unchanged, embed the rest, drop orphans."""
+        fresh: list[FaqEntry] = []
+        vectors: dict[str, np.ndarray] = {}
+        for e in entries:
+            rows = stored.get(e.id, {})
+            if len(rows) == len(e.texts) and all(rows.get(i, ("",))[0] == t for i, t in enumerate(e.texts)):
+                vectors[e.id] = np.stack([rows[i][1] for i in range(len(e.texts))])
+            else:
+                fresh.append(e)
+        ids = {e.id for e in entries}
+        orphans = [f for f in stored if f not in ids]
+        total = sum(len(e.texts) for e in entries)
+        done = total - sum(len(e.texts) for e in fresh)
+        if progress:
+            progress(done, total)
+        emb = self._retriever.embedder
+        flat = [t for e in fresh for t in e.texts]
+        new = await asyncio.to_thread(_embed_all, emb, flat, progress, done, total)
+        new_vecs = _split(fresh, new)
+        if orphans or fresh:
+            await asyncio.to_thread(self._index.delete_many, [*orphans, *(e.id for e in fresh)])
+            await asyncio.to_thread(
+                self._index.put_many, [(e.id, e.texts, v) for e, v in zip(fresh, new_vecs, strict=True)]
+            )
+        vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
+        self._entries = {e.id: e for e in entries}
+        self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
+
+    @property
+    def threshold(self) -> float:
+        return self._settings.knowledge_base.similarity_threshold
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._retriever.embedder
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, faq_id: str) -> FaqEntry | None:
+        return self._entries.get(faq_id)
+
+    async def upsert(self, entries: Sequence[FaqEntry]) -> tuple[int, int]:
+        async with self._write_lock:
+            result = await self._store.upsert_faqs(entries)
+            flat = [t for e in entries for t in e.texts]
+            vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
+            await asyncio.to_thread(self._index.delete_many, [e.id for e in entries])
+            await asyncio.to_thread(
+                self._index.put_many, [(e.id, e.texts, v) for e, v in zip(entries, vecs, strict=True)]
+            )
+            for e, v in zip(entries, vecs, strict=True):
+                self._retriever.upsert(e.id, e.texts, v)
+                self._entries[e.id] = e
+            return result
+
+    async def delete(self, faq_id: str) -> bool:
+        async with self._write_lock:
+            found = await self._store.delete_faq(faq_id)
+            await asyncio.to_thread(self._index.delete, faq_id)
+            self._retriever.remove(faq_id)
+            return self._entries.pop(faq_id, None) is not None or found
+
+    async def reindex(self, progress: Progress | None = None) -> int:
+        """Drop the Chroma collection and rebuild it and the in-memory index from the store."""
+        async with self._write_lock:
+            entries = await self._store.list_faqs()
+            await asyncio.to_thread(self._index.reset)
+            await self._sync(entries, {}, progress)
+            return len(entries)
+
+    def _results(self, hits: list[KBHit]) -> list[KBResult]:
+        t = self.threshold
+        return [
+            KBResult(self._entries[h.faq_id], h.score, h.matched_text, matched=h.score >= t)
+            for h in hits
+            if h.faq_id in self._entries
+        ]
+
+    def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
+        k = top_k or self._settings.knowledge_base.top_k
+        return self._results(self._retriever.search(query, k))
+
+    async def asearch(self, query: str, top_k: int | None = None) -> list[KBResult]:
+        """Like `search`, but an API embedder embeds the query without blocking the loop."""
+        aembed = getattr(self.embedder, "aembed", None)
+        if aembed is None or not query.strip():
+            return self.search(query, top_k)
+        vector = (await aembed([query]))[0]
+        k = top_k or self._settings.knowledge_base.top_k
+        return self._results(self._retriever.search(query, k, vector=vector))
+
+    def best_match(self, query: str) -> KBResult | None:
+        results = self.search(query, 1)
+        return results[0] if results and results[0].matched else None
+
+    async def close(self) -> None:
+        aclose = getattr(self.embedder, "aclose", None)
+        if aclose is not None:
+            await aclose()

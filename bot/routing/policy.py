@@ -1,0 +1,58 @@
+"""What the router needs to know besides the turn: thresholds, precedence, the intent catalog."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.pipeline.intent_spec import IntentCatalog, IntentSpec, SlotSpec
+
+_CANCEL = re.compile(
+    r"^\s*(取消|算了|不用了|不要了|不办了|退出|cancel|stop|never ?mind|forget it|quit)\s*[.!。！]*\s*$", re.I
+)
+
+
+def is_cancel(text: str) -> bool:
+    """A message that abandons the open form (not "取消订单", which is an intent of its own)."""
+    return _CANCEL.match(text) is not None
+
+
+def next_slot(spec: IntentSpec, slots: Mapping[str, Any]) -> SlotSpec | None:
+    """The first slot not yet answered (optional slots count as answered once asked)."""
+    asked = set(slots.get("_asked_optional", ()))
+    for slot in spec.slots:
+        if slot.name in slots:
+            continue
+        if not slot.required and slot.name in asked:
+            continue
+        return slot
+    return None
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    catalog: IntentCatalog
+    threshold: float
+    precedence: tuple[str, ...]
+    transactional_confidence: float
+    fallbacks_before_handoff: int
+    complaint_handoff: bool
+    negative_sentiment_ticket: bool
+    llm_enabled: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings, catalog: IntentCatalog) -> RoutingPolicy:
+        d = settings.dialogue
+        return cls(
+            catalog=catalog,
+            threshold=settings.knowledge_base.similarity_threshold,
+            precedence=d.precedence,
+            transactional_confidence=d.transactional_confidence,
+            fallbacks_before_handoff=d.fallbacks_before_handoff,
+            complaint_handoff=d.complaint_handoff,
+            negative_sentiment_ticket=d.negative_sentiment_ticket,
+            llm_enabled=settings.ai.enabled,
+        )

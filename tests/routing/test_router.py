@@ -1,0 +1,138 @@
+"""The router is pure: typed results + conversation in, decision out. Precedence is configurable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT, ROUTING_RULES
+from bot.kb.faq import FaqEntry
+from bot.kb.knowledge_base import KBResult
+from bot.pipeline.analysis import Analysis
+from bot.pipeline.intent_spec import load_intents
+from bot.pipeline.results import IntentResult, LanguageResult, SentimentResult
+from bot.routing.policy import RoutingPolicy, is_cancel
+from bot.routing.router import decide
+from bot.store.models import Conversation
+
+CATALOG = load_intents(REPO_ROOT / "intents")
+REFUND_FAQ = FaqEntry(id="faq_001", question="如何申请退款？", answers={"zh": "..."})
+
+
+def policy(**changes: object) -> RoutingPolicy:
+    base = RoutingPolicy(
+        catalog=CATALOG, threshold=0.5, precedence=ROUTING_RULES, transactional_confidence=0.5,
+        fallbacks_before_handoff=2, complaint_handoff=True, negative_sentiment_ticket=True, llm_enabled=False,
+    )
+    return replace(base, **changes)
+
+
+def analysis(
+    text: str = "x", *, intent: str | None = None, confidence: float = 0.9, question: bool = False,
+    faq_score: float | None = None, sentiment: str = "neutral", strong: bool = False,
+) -> Analysis:
+    spec = CATALOG.get(intent) if intent else None
+    i = IntentResult(intent, confidence, spec.action if spec else None, question, ((intent or "oos", confidence),))
+    kb = (KBResult(REFUND_FAQ, faq_score, REFUND_FAQ.question, faq_score >= 0.5),) if faq_score is not None else ()
+    s = SentimentResult(sentiment, -0.9 if strong else 0.0, strong)
+    return Analysis(text, LanguageResult("zh", 1.0, "script"), s, i, kb)
+
+
+def conv(state: str = "bot", **kw: object) -> Conversation:
+    return replace(Conversation("c1", "cust", "api", state, "zh"), **kw)
+
+
+def test_how_to_question_goes_to_faq_but_request_starts_the_flow() -> None:
+    how = decide(analysis("如何退款", intent="refund_request", question=True, faq_score=0.9), conv(), policy())
+    assert (how.route, how.action, how.faq_id) == ("faq", "faq", "faq_001")
+    want = decide(analysis("我要退款", intent="refund_request", faq_score=0.7), conv(), policy())
+    assert (want.route, want.action, want.intent) == ("collect", "start_flow", "refund_request")
+
+
+def test_low_confidence_intent_does_not_start_a_flow() -> None:
+    d = decide(analysis("退", intent="refund_request", confidence=0.3), conv(), policy())
+    assert d.route == "fallback"
+
+
+def test_human_request_wins_even_while_collecting() -> None:
+    d = decide(analysis("转人工", intent="human_agent"), conv("collecting", flow="refund_request"), policy())
+    assert (d.route, d.action) == ("handoff", "handoff")
+
+
+def test_relay_while_a_human_handles_the_conversation() -> None:
+    for state in ("queued", "agent"):
+        d = decide(analysis("转人工", intent="human_agent"), conv(state), policy())
+        assert (d.route, d.action) == ("relay", "relay")
+
+
+def test_rating_state_collects_the_rating() -> None:
+    d = decide(analysis("5"), conv("rating"), policy())
+    assert (d.route, d.action) == ("collect", "rating")
+
+
+def test_complaint_and_strong_negative_sentiment_open_tickets_with_priority() -> None:
+    d = decide(analysis("我要投诉", intent="complaint"), conv(), policy())
+    assert (d.route, d.action, d.priority, d.handoff_after) == ("ticket", "complaint_ticket", "high", True)
+    angry = decide(analysis("太差了！！", sentiment="negative", strong=True), conv(), policy())
+    assert (angry.route, angry.priority) == ("ticket", "high")
+    both = decide(analysis("垃圾服务我要投诉", intent="complaint", strong=True), conv(), policy())
+    assert both.priority == "urgent"
+    off = decide(analysis("太差了", strong=True), conv(), policy(negative_sentiment_ticket=False))
+    assert off.route == "fallback"
+    no_handoff = decide(analysis("我要投诉", intent="complaint"), conv(), policy(complaint_handoff=False))
+    assert no_handoff.handoff_after is False
+
+
+def test_collecting_fills_slots_cancels_and_answers_side_questions() -> None:
+    c = conv("collecting", flow="refund_request")
+    assert decide(analysis("20240601123456"), c, policy()).action == "fill_slot"
+    assert decide(analysis("算了"), c, policy()).action == "cancel_flow"
+    side = decide(analysis("运费怎么算", question=True, faq_score=0.8), c, policy())
+    assert (side.route, side.action) == ("faq", "faq_in_flow")
+
+
+def test_consecutive_fallbacks_hand_off() -> None:
+    first = decide(analysis("火星"), conv(fallback_count=0), policy())
+    assert first.route == "fallback"
+    second = decide(analysis("火星"), conv(fallback_count=1), policy())
+    assert (second.route, second.action) == ("handoff", "handoff") and "2 fallbacks" in second.reason
+
+
+def test_llm_answers_when_configured_instead_of_fallback() -> None:
+    d = decide(analysis("你们和别家比有什么优势"), conv(), policy(llm_enabled=True))
+    assert d.route == "llm"
+
+
+def test_smalltalk_after_faq() -> None:
+    assert decide(analysis("你好", intent="greeting"), conv(), policy()).route == "smalltalk"
+
+
+def test_precedence_is_configurable() -> None:
+    faq_first = ("relay", "rating", "faq", "human_request", "complaint", "collecting", "transactional",
+                 "smalltalk", "llm", "fallback")
+    a = analysis("我要退款", intent="refund_request", faq_score=0.7)
+    assert decide(a, conv(), policy()).route == "collect"
+    assert decide(a, conv(), policy(precedence=faq_first)).route == "faq"
+
+
+def test_every_decision_carries_reason_and_scores() -> None:
+    d = decide(analysis("我要退款", intent="refund_request", faq_score=0.7), conv(), policy())
+    assert d.reason and d.scores["intent"]["name"] == "refund_request"
+    assert d.scores["faq_top"] == {"id": "faq_001", "score": 0.7}
+
+
+@pytest.mark.parametrize(("text", "cancel"), [("取消", True), ("算了。", True), ("cancel", True),
+                                              ("取消订单", False), ("never mind", True)])
+def test_cancel_phrases(text: str, cancel: bool) -> None:
+    assert is_cancel(text) is cancel
+
+
+def test_unknown_rule_in_config_is_refused(tmp_path: Path) -> None:
+    from bot.config import ConfigError, load_settings
+    from tests.conftest import write_project
+
+    path = write_project(tmp_path, {"dialogue": {"precedence": ["faq", "magic", "fallback"]}})
+    with pytest.raises(ConfigError, match=r"dialogue\.precedence.*magic"):
+        load_settings(path, env={})
