@@ -17,6 +17,7 @@ from bot.actions.answers import SmalltalkAction, fallback, faq_answer
 from bot.actions.base import Action
 from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
+from bot.actions.llm_reply import LlmReplyAction
 from bot.agents import AgentDirectory
 from bot.analytics import Reports
 from bot.config import ConfigError, Settings
@@ -27,6 +28,7 @@ from bot.dialogue.manager import DialogueManager
 from bot.handoff import HandoffQueue
 from bot.kb.faq_file import load_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
+from bot.llm import LLMClient
 from bot.locks import ConversationLocks
 from bot.notify import LogNotifier, Notifier
 from bot.outbox import Outbox
@@ -140,6 +142,9 @@ async def build_services(
             pipeline, catalog = load_pipeline(settings, kb)
             policy = RoutingPolicy.from_settings(settings, catalog)
             actions = _actions(settings, catalog, machine, tickets, handoff)
+            llm_client = LLMClient(settings.ai) if settings.ai.enabled else None
+            if llm_client is not None:
+                actions["llm"] = LlmReplyAction(llm_client, settings)
             dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)
             services = Services(
@@ -154,6 +159,8 @@ async def build_services(
                 for job in jobs:
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
+                if llm_client is not None:
+                    await llm_client.aclose()
         finally:
             await kb.close()
     finally:

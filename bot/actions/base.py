@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from bot.events import Reply
+from bot.events import Reply, Route
 from bot.store.models import Conversation
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ class ActionOutcome:
     needs_review: bool = False
     ticket_id: str | None = None
     extra_scores: dict[str, object] = field(default_factory=dict)
+    # The route actually served when it differs from the decision's (e.g. the LLM was down and
+    # the FAQ answered): the API and the stored decision report what the customer really got.
+    route: Route | None = None
 
 
 class Action(Protocol):

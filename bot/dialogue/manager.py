@@ -69,11 +69,12 @@ class DialogueManager:
             MessageRecord(conv.id, "in", "customer", event.text, created_at=event.received_at.isoformat()),
             *(MessageRecord(conv.id, "out", "bot", r.text, created_at=ts) for r in outcome.replies),
         )
-        faq = analysis.faq_match if decision.route == "faq" else None
+        route = outcome.route or decision.route
+        faq = analysis.faq_match if route == "faq" else None
         result = TurnResult(
             conversation_id=conv.id,
             replies=outcome.replies,
-            route=decision.route,
+            route=route,
             state=new_conv.state,
             language=analysis.language.code,
             intent=decision.intent or (analysis.intent.name if analysis.intent else None),
@@ -83,8 +84,8 @@ class DialogueManager:
         )
         record = DecisionRecord(
             conversation_id=conv.id,
-            route=decision.route,
-            reason=decision.reason,
+            route=route,
+            reason=decision.reason if route == decision.route else f"{decision.reason}; served by {route}",
             scores={**decision.scores, **outcome.extra_scores},
             language=result.language,
             intent=result.intent,
@@ -98,6 +99,6 @@ class DialogueManager:
             (event.channel, event.message_id, dumps(result.as_dict())) if event.message_id else None
         )
         await self._store.conversations.record_turn(TurnRecord(new_conv, messages, record, processed))
-        log.info("turn", route=decision.route, action=decision.action, state=new_conv.state,
+        log.info("turn", route=route, action=decision.action, state=new_conv.state,
                  language=result.language, intent=result.intent, faq_id=decision.faq_id)
         return result

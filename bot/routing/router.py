@@ -110,8 +110,8 @@ def smalltalk(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | N
 
 
 def llm(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
-    if not p.llm_enabled:
-        return None
+    if not p.llm_enabled or conv.fallback_count + 1 >= p.fallbacks_before_handoff:
+        return None  # after repeated failures the fallback rule hands the customer to a human
     return Decision("llm", "llm", "no confident FAQ or intent; the LLM answers from the knowledge base",
                     intent=_intent(a))
 
