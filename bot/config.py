@@ -102,7 +102,7 @@ class EmbeddingConfig(_Model):
 
 class KnowledgeBaseConfig(_Model):
     faq_file: Path | None = Path("knowledge/faq.json")
-    similarity_threshold: float = Field(0.5, ge=0, le=1)
+    similarity_threshold: float = Field(0.11, ge=0, le=1)
     top_k: int = Field(5, ge=1, le=100)
     embedding: EmbeddingConfig = EmbeddingConfig()
 

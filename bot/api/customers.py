@@ -1,11 +1,89 @@
-"""HTTP routes: customers (filled in by its feature work)."""
+"""HTTP routes: customer profiles.
+
+GET returns the full profile (phone and e-mail unmasked): to the admin, and to an agent only for
+a customer they are serving or who waits in the queue — opening the profile is the one place an
+agent sees the PII that lists mask. PUT (admin) creates or updates: fields left out stay as they
+are, null clears a text field.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from aiohttp import web
 
+from bot.api.auth import ACTOR, agent_or_admin
+from bot.api.errors import ApiError, json_response, not_found, read_json
+from bot.api.keys import SERVICES
+from bot.api.openapi import _op, _p
+from bot.customers import CustomerUpdate, valid_customer_id
+from bot.store.agents import Agent
+
 routes = web.RouteTableDef()
-# Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {}
+log = structlog.get_logger(__name__)
+
+
+def _customer_id(request: web.Request) -> str:
+    customer_id = request.match_info["customer_id"]
+    if not valid_customer_id(customer_id):
+        raise ApiError(400, "invalid_request",
+                       "customer_id: must be 1-128 printable characters without surrounding spaces",
+                       field="customer_id")
+    return customer_id
+
+
+@routes.get("/api/customers/{customer_id}")
+@agent_or_admin
+async def get_customer(request: web.Request) -> web.Response:
+    customer_id = _customer_id(request)
+    services = request.app[SERVICES]
+    customer = await services.customers.get(customer_id)
+    if customer is None:
+        raise not_found("customer", customer_id)
+    actor = request[ACTOR]
+    if isinstance(actor, Agent):
+        if not await services.store.handoffs.visible_to(customer_id, actor.id):
+            raise ApiError(403, "forbidden", f"customer {customer_id} is not in your queue or chats")
+        log.info("customer_profile_opened", agent_id=actor.id)  # who saw the PII, for audit
+    return json_response({"customer": customer.as_dict()})
+
+
+@routes.put("/api/customers/{customer_id}")
+async def put_customer(request: web.Request) -> web.Response:
+    customer_id = _customer_id(request)
+    update = await read_json(request, CustomerUpdate)
+    customer, created = await request.app[SERVICES].customers.upsert(customer_id, update)
+    return json_response({"customer": customer.as_dict(), "created": created}, status=201 if created else 200)
+
+
+_PROFILE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": ["string", "null"], "maxLength": 100},
+        "email": {"type": ["string", "null"], "format": "email"},
+        "phone": {"type": ["string", "null"], "description": "5-20 digits, optional +, spaces, dashes"},
+        "tags": {"type": ["array", "null"], "items": {"type": "string", "maxLength": 32}, "maxItems": 50},
+        "total_orders": {"type": "integer", "minimum": 0},
+        "total_spent": {"type": "number", "minimum": 0},
+        "last_purchase": {"type": ["string", "null"], "format": "date"},
+        "language": {"type": ["string", "null"]},
+    },
+}
+
+
+def _put_op() -> dict[str, Any]:
+    op = _op("Create or update a customer profile (omitted fields unchanged)", params=[_p("customer_id")])
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _PROFILE}}}
+    op["responses"]["201"] = {"description": "Created"}
+    return op
+
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/api/customers/{customer_id}": {
+        "get": _op("Customer profile with ticket count and CSAT (unmasked: admin, or the serving agent)",
+                   params=[_p("customer_id")]),
+        "put": _put_op(),
+    },
+}

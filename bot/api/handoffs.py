@@ -1,11 +1,243 @@
-"""HTTP routes: handoffs (filled in by its feature work)."""
+"""HTTP routes for agents: the handoff queue, agent actions on a conversation, presence, console.
+
+Who may do what: reading the queue and a queued/assigned conversation takes an agent token or the
+admin token. Acting (accept, reply, transfer, close, status) takes the agent's OWN token; the admin
+token gets 403 — an action is always attributable to the person who took it, so the admin cannot
+reply "as" an agent. Give the agent a token with `add_agent` instead.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import hashlib
+import re
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.agents import AgentInputError
+from bot.api.auth import ACTOR, agent_or_admin, public
+from bot.api.errors import ApiError, json_response, read_json
+from bot.api.keys import SERVICES
+from bot.api.openapi import _op, _p, _q
+from bot.events import MAX_MESSAGE_CHARS
+from bot.handoff_results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
+from bot.handoff_views import board, conversation_view
+from bot.store.agents import Agent
 
 routes = web.RouteTableDef()
-# Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {}
+T = TypeVar("T")
+CONSOLE = Path(__file__).with_name("console.html")
+MAX_WAIT = 30
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_agent_id: str | None = Field(max_length=64, description="another agent, or null for the bot")
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["online", "away", "offline"]
+
+
+def _agent(request: web.Request) -> Agent:
+    actor = request[ACTOR]
+    if not isinstance(actor, Agent):
+        raise ApiError(403, "agent_token_required",
+                       "this action needs the agent's own token; the admin token cannot act for an agent")
+    return actor
+
+
+def _agent_id(request: web.Request) -> str | None:
+    actor = request[ACTOR]
+    return actor.id if isinstance(actor, Agent) else None
+
+
+async def _run(call: Awaitable[T]) -> T:
+    """Domain refusals → HTTP: 404 with the id, 403, 409 with the state, 400 naming the field."""
+    try:
+        return await call
+    except NotFound as exc:
+        raise ApiError(404, "not_found", exc.message, **exc.extra) from None
+    except Forbidden as exc:
+        raise ApiError(403, "forbidden", exc.message, **exc.extra) from None
+    except Conflict as exc:
+        raise ApiError(409, "conflict", exc.message, **exc.extra) from None
+    except InvalidAction as exc:
+        raise ApiError(400, "invalid_request", exc.message, field=exc.field) from None
+    except HandoffError as exc:
+        raise ApiError(400, "invalid_request", exc.message) from None
+
+
+def _int_query(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_request", f"{name}: must be a whole number", field=name) from None
+    if not lo <= value <= hi:
+        raise ApiError(400, "invalid_request", f"{name}: must be between {lo} and {hi}", field=name)
+    return value
+
+
+def _conv(conv: Any) -> dict[str, Any]:
+    return {"conversation_id": conv.id, "state": conv.state, "agent_id": conv.agent_id}
+
+
+@routes.get("/api/handoffs")
+@agent_or_admin
+async def list_handoffs(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    agent_id = _agent_id(request)
+    wait = _int_query(request, "wait", 0, 0, MAX_WAIT)
+    since = _int_query(request, "since", -1, -1, 2**62)
+    last = _int_query(request, "last", 5, 0, 50)
+    feed = services.handoff.changes
+    version = await feed.wait(agent_id, since, wait) if wait else feed.version(agent_id)
+    body = await board(services.store, agent_id, last=last)
+    return json_response({**body, "version": version})
+
+
+@routes.get("/api/handoffs/{conversation_id}")
+@agent_or_admin
+async def get_handoff(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    view = await _run(conversation_view(services.store, request.match_info["conversation_id"], _agent_id(request)))
+    return json_response(view)
+
+
+@routes.post("/api/handoffs/{conversation_id}/accept")
+@agent_or_admin
+async def accept(request: web.Request) -> web.Response:
+    agent = _agent(request)
+    conv = await _run(request.app[SERVICES].handoff.accept(agent, request.match_info["conversation_id"]))
+    return json_response(_conv(conv))
+
+
+@routes.post("/api/conversations/{conversation_id}/reply")
+@agent_or_admin
+async def reply(request: web.Request) -> web.Response:
+    agent = _agent(request)
+    body = await read_json(request, ReplyIn)
+    message = await _run(request.app[SERVICES].handoff.reply(agent, request.match_info["conversation_id"], body.text))
+    return json_response({"conversation_id": message.conversation_id, "message": message.as_dict()})
+
+
+@routes.post("/api/conversations/{conversation_id}/transfer")
+@agent_or_admin
+async def transfer(request: web.Request) -> web.Response:
+    agent = _agent(request)
+    body = await read_json(request, TransferIn)
+    conv = await _run(request.app[SERVICES].handoff.transfer(
+        agent, request.match_info["conversation_id"], body.to_agent_id
+    ))
+    return json_response(_conv(conv))
+
+
+@routes.post("/api/conversations/{conversation_id}/close")
+@agent_or_admin
+async def close(request: web.Request) -> web.Response:
+    agent = _agent(request)
+    conv = await _run(request.app[SERVICES].handoff.close(agent, request.match_info["conversation_id"]))
+    return json_response(_conv(conv))
+
+
+@routes.get("/api/agents/me")
+@agent_or_admin
+async def me(request: web.Request) -> web.Response:
+    agent = await request.app[SERVICES].agents.get(_agent(request).id)
+    assert agent is not None
+    return json_response({"agent": agent.as_dict()})
+
+
+@routes.post("/api/agents/me/status")
+@agent_or_admin
+async def set_status(request: web.Request) -> web.Response:
+    agent = _agent(request)
+    body = await read_json(request, StatusIn)
+    services = request.app[SERVICES]
+    try:
+        updated = await services.agents.set_status(agent.id, body.status)
+    except AgentInputError as exc:
+        raise ApiError(400, "invalid_request", str(exc), field=exc.field) from None
+    if updated is None:
+        raise ApiError(404, "not_found", f"agent {agent.id} not found", id=agent.id)
+    services.handoff.changes.notify(agent.id)
+    assigned = await services.handoff.drain_queue() if body.status == "online" else []
+    return json_response({"agent": updated.as_dict(),
+                          "assigned": [{"conversation_id": c, "agent_id": a} for c, a in assigned]})
+
+
+_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+@routes.get("/console")
+@public
+async def console(request: web.Request) -> web.Response:
+    """The agent console: a static page (no data in it); the agent pastes their token."""
+    page = CONSOLE.read_bytes()
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'" for m in _SCRIPT.finditer(page)
+    )
+    csp = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; connect-src 'self'; "
+           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return web.Response(body=page, content_type="text/html", charset="utf-8", headers={
+        "Content-Security-Policy": csp, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+    })
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _with(op: dict[str, Any], *, body: dict[str, Any] | None = None, codes: tuple[str, ...] = ()) -> dict[str, Any]:
+    if body is not None:
+        op["requestBody"] = _json_body(body)
+    for code in codes:
+        op["responses"][code] = {"$ref": "#/components/responses/Error"}
+    return op
+
+
+_CID = [_p("conversation_id")]
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/api/handoffs": {"get": _op(
+        "Handoff queue (waiting, with positions) and the caller's own chats; masked customer cards. "
+        "Long poll: wait=seconds (<=30) returns early when `version` passes `since`.",
+        params=[_q("wait", "integer"), _q("since", "integer"), _q("last", "integer")])},
+    "/api/handoffs/{conversation_id}": {"get": _with(_op(
+        "One queued or assigned conversation: transcript, handoff, masked customer card", params=_CID),
+        codes=("403",))},
+    "/api/handoffs/{conversation_id}/accept": {"post": _with(_op(
+        "Accept a queued conversation (agent token); 409 if it was taken already", params=_CID),
+        codes=("403", "409"))},
+    "/api/conversations/{conversation_id}/reply": {"post": _with(_op(
+        "Reply to the customer as the assigned agent", params=_CID),
+        body={"type": "object", "required": ["text"], "additionalProperties": False,
+              "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS}}},
+        codes=("403", "409"))},
+    "/api/conversations/{conversation_id}/transfer": {"post": _with(_op(
+        "Transfer to another agent, or to_agent_id null for back to the bot", params=_CID),
+        body={"type": "object", "required": ["to_agent_id"], "additionalProperties": False,
+              "properties": {"to_agent_id": {"type": ["string", "null"]}}},
+        codes=("403", "409"))},
+    "/api/conversations/{conversation_id}/close": {"post": _with(_op(
+        "Close the chat; the customer is asked for a 1-5 rating", params=_CID), codes=("403", "409"))},
+    "/api/agents/me": {"get": _with(_op("The calling agent (agent token)"), codes=("403",))},
+    "/api/agents/me/status": {"post": _with(_op("Set presence; going online assigns waiting chats"),
+        body={"type": "object", "required": ["status"], "additionalProperties": False,
+              "properties": {"status": {"type": "string", "enum": ["online", "away", "offline"]}}},
+        codes=("403",))},
+    "/console": {"get": _op("Agent web console (HTML; paste an agent token)", secure=False)},
+}

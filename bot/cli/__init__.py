@@ -25,19 +25,7 @@ from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
 
 # Commands whose feature lands in a later release print that instead of failing obscurely.
-PLANNED = {
-    "create_ticket": "tickets",
-    "assign_ticket": "tickets",
-    "update_ticket": "tickets",
-    "close_ticket": "tickets",
-    "list_tickets": "tickets",
-    "show_ticket": "tickets",
-    "add_agent": "agents",
-    "update_customer": "customer profiles",
-    "stats": "reports",
-    "agent_performance": "reports",
-    "satisfaction_report": "reports",
-}
+PLANNED: dict[str, str] = {}
 
 
 class _Parser(argparse.ArgumentParser):

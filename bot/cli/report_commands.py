@@ -1,9 +1,87 @@
-"""CLI commands: report (filled in by its feature work)."""
+"""stats, agent_performance, satisfaction_report (see bot/analytics.py for what each figure means)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.analytics import Reports
+from bot.cli.common import CliError, print_json, stdout
+from bot.config import Settings
+from bot.report_period import PERIOD_HELP, ReportInputError, UnknownAgent, check_days, utc_now, window
+from bot.store import open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this module's subcommands (and remove them from PLANNED in bot/cli/__init__.py)."""
+    p = sub.add_parser("stats", help="support KPIs over a period: response and resolution times, rates, CSAT")
+    p.add_argument("--period", default="7d", help=f"{PERIOD_HELP} (default 7d)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=stats)
+
+    p = sub.add_parser("agent_performance", help="one agent's tickets, handle time, first response, CSAT, SLA")
+    p.add_argument("--agent_id", "--agent-id", dest="agent_id", required=True)
+    p.add_argument("--days", type=int, default=30, help="whole UTC days ending today (default 30)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=agent_performance)
+
+    p = sub.add_parser("satisfaction_report", help="CSAT distribution, by agent and channel, recent low ratings")
+    p.add_argument("--days", type=int, default=30, help="whole UTC days ending today (default 30)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=satisfaction_report)
+
+
+def _flag(exc: ReportInputError) -> CliError:
+    return CliError(f"--{exc.field}: {exc.reason}")
+
+
+async def _run(settings: Settings, job: Callable[[Reports], Awaitable[Any]]) -> Any:
+    store = await open_store(settings)
+    try:
+        return await job(Reports(settings, store))
+    finally:
+        await store.close()
+
+
+def _print(args: argparse.Namespace, report: Any, render: Callable[[Any], Any]) -> int:
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        stdout().print(render(report))
+    return 0
+
+
+async def stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_render import render_stats
+
+    try:
+        window(args.period, utc_now())  # bad input fails before the store is opened
+    except ReportInputError as exc:
+        raise _flag(exc) from None
+    return _print(args, await _run(settings, lambda r: r.stats(args.period)), render_stats)
+
+
+async def agent_performance(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_render import render_agent
+
+    agent_id = args.agent_id.strip()
+    if not agent_id:
+        raise CliError("--agent_id: must not be empty")
+    try:
+        check_days(args.days)
+        report = await _run(settings, lambda r: r.agent_performance(agent_id, args.days))
+    except ReportInputError as exc:
+        raise _flag(exc) from None
+    except UnknownAgent:
+        raise CliError(f"--agent_id: no agent with id {agent_id!r}") from None
+    return _print(args, report, render_agent)
+
+
+async def satisfaction_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_render import render_satisfaction
+
+    try:
+        check_days(args.days)
+    except ReportInputError as exc:
+        raise _flag(exc) from None
+    return _print(args, await _run(settings, lambda r: r.satisfaction_report(args.days)), render_satisfaction)

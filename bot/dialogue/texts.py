@@ -17,6 +17,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请输入您的问题。",
         "en": "Please type your question.",
     },
+    # Handoff queue and CSAT (bot/handoff.py, bot/csat_flow.py).
+    "queue_position": {
+        "zh": "正在为您转接人工客服，您目前排在第 {position} 位，请稍候。",
+        "en": "I'm connecting you to a human agent. You are number {position} in the queue; please hold on.",
+    },
+    "outside_hours": {
+        "zh": "人工客服目前不在线（服务时间 {hours}），将于 {time} 回来为您处理。",
+        "en": "Our agents are offline right now (hours {hours}); they'll be back at {time} and will pick this up.",
+    },
+    "agent_joined": {
+        "zh": "人工客服 {name} 将为您服务。",
+        "en": "{name} from our support team will help you now.",
+    },
+    "handoff_ticket": {
+        "zh": "您的问题已记录为工单 {ticket_id}，不会遗漏。",
+        "en": "Your request is recorded as ticket {ticket_id}, so nothing gets lost.",
+    },
+    "rating_prompt": {
+        "zh": "请为本次服务打分：回复 1-5（5 = 非常满意，1 = 非常不满意）。",
+        "en": "How did we do? Reply with a rating from 1 to 5 (5 = very satisfied, 1 = very dissatisfied).",
+    },
+    "rating_retry": {
+        "zh": "抱歉没看懂，请回复 1 到 5 之间的数字，例如 5。",
+        "en": "Sorry, I didn't catch that. Please reply with a number from 1 to 5, for example 5.",
+    },
+    "rating_thanks": {
+        "zh": "感谢您的评价（{score} 分）！祝您生活愉快。",
+        "en": "Thank you for your rating ({score}/5)! Have a great day.",
+    },
+    "rating_skipped": {
+        "zh": "好的，本次不评分。感谢您的咨询，再见！",
+        "en": "No problem, we'll skip the rating. Thanks for contacting us!",
+    },
+    "back_to_bot": {
+        "zh": "人工客服已结束接待，智能助手继续为您服务。还有什么可以帮您？",
+        "en": "Our agent has handed you back to the assistant. Is there anything else I can help with?",
+    },
     "flow_cancelled": {
         "zh": "好的，已取消。还有什么可以帮您？",
         "en": "OK, cancelled. Is there anything else I can help with?",
@@ -37,6 +74,36 @@ TEXTS: dict[str, dict[str, str]] = {
     "slot_invalid": {
         "zh": "这个格式不对，请再试一次。",
         "en": "That doesn't look right; please try again.",
+    },
+    # Appended to an LLM answer that touches money, refunds, compensation or legal matters.
+    "llm_review_notice": {
+        "zh": "以上内容涉及退款/金额等重要事项，将由人工客服确认后为您处理。",
+        "en": "This involves refunds, payments or other important matters; a member of our team will "
+        "confirm it before anything is processed.",
+        "ja": "返金・金額などの重要な内容を含むため、担当者が確認のうえ対応いたします。",
+        "ko": "환불·금액 등 중요한 사항이 포함되어 있어 상담원이 확인한 후 처리해 드리겠습니다.",
+        "es": "Esto afecta a reembolsos, pagos u otros asuntos importantes; una persona de nuestro equipo "
+        "lo confirmará antes de tramitarlo.",
+        "fr": "Cela concerne un remboursement, un paiement ou un autre point important ; un membre de notre "
+        "équipe le confirmera avant tout traitement.",
+        "de": "Dies betrifft Erstattungen, Zahlungen oder andere wichtige Punkte; ein Mitarbeiter bestätigt "
+        "es, bevor etwas veranlasst wird.",
+        "ru": "Это касается возврата, оплаты или других важных вопросов; сотрудник подтвердит это перед "
+        "обработкой.",
+    },
+    # Replaces an LLM reply that would have revealed the bot's instructions.
+    "llm_refusal": {
+        "zh": "抱歉，我只能帮您解答与我们的产品和服务相关的问题。请问有什么可以帮您？",
+        "en": "Sorry, I can only help with questions about our products and services. How can I help you?",
+        "ja": "申し訳ありません、当社の製品とサービスに関するご質問にのみお答えできます。ご用件をお聞かせください。",
+        "ko": "죄송합니다. 저희 제품과 서비스에 관한 질문만 도와드릴 수 있습니다. 무엇을 도와드릴까요?",
+        "es": "Lo siento, solo puedo ayudar con preguntas sobre nuestros productos y servicios. "
+        "¿En qué puedo ayudarle?",
+        "fr": "Désolé, je ne peux répondre qu'aux questions sur nos produits et services. "
+        "Comment puis-je vous aider ?",
+        "de": "Entschuldigung, ich kann nur bei Fragen zu unseren Produkten und Diensten helfen. "
+        "Wie kann ich helfen?",
+        "ru": "Извините, я могу помочь только с вопросами о наших товарах и услугах. Чем могу помочь?",
     },
 }
 

@@ -53,9 +53,7 @@ def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retr
     return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
 
 
-def _embed_all(
-    embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int
-) -> np.ndarray:
+def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
     chunks = []
     for s in range(0, len(texts), _EMBED_BATCH):
         chunks.append(embedder.embed(texts[s : s + _EMBED_BATCH]))

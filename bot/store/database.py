@@ -57,9 +57,8 @@ class Database:
             if version <= current:
                 continue
             async with self.transaction() as conn:
-                for statement in (s.strip() for s in sql.split(";")):
-                    if statement:
-                        await conn.execute(statement)
+                for statement in _statements(sql):
+                    await conn.execute(statement)
                 await conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
             log.info("schema_migrated", version=version)
             current = version
@@ -140,6 +139,20 @@ class BatchWriter(Generic[T]):
     async def drain(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements; a trigger's BEGIN ... END body keeps its inner `;`."""
+    out, buf = [], ""
+    for part in sql.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n\t;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \n\t;"):
+        out.append(buf.strip())
+    return out
 
 
 def _settle(fut: asyncio.Future[None], exc: BaseException | None) -> None:

@@ -188,4 +188,54 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX handoffs_queued ON handoffs(queued_at);
         """,
     ),
+    (
+        3,
+        """
+        CREATE INDEX tickets_sla_response ON tickets(sla_response_due)
+            WHERE response_breached = 0 AND first_response_at IS NULL AND status IN ('open', 'in_progress');
+        CREATE INDEX tickets_sla_resolution ON tickets(sla_resolution_due)
+            WHERE resolution_breached = 0 AND status IN ('open', 'in_progress');
+        CREATE INDEX tickets_status_created ON tickets(status, created_at);
+        CREATE INDEX tickets_assignee_created ON tickets(assignee, created_at);
+        """,
+    ),
+    (
+        5,
+        """
+        -- Reports (bot/analytics.py). Each index serves a window query of `stats` on an indexed range
+        -- instead of a scan or a sort; tickets and conversations are written far less often than
+        -- messages, so their extra indexes cost the hot path little.
+        ALTER TABLE conversations ADD COLUMN first_customer_message_at TEXT;
+        ALTER TABLE conversations ADD COLUMN first_bot_reply_at TEXT;
+        -- Bot first response per conversation, kept by triggers: finding it per conversation at report
+        -- time took two index seeks per conversation (~0.5 s for 30 days of 1M messages). Each
+        -- message insert now costs one primary-key lookup of its conversation.
+        CREATE TRIGGER messages_first_customer AFTER INSERT ON messages WHEN NEW.sender = 'customer'
+        BEGIN
+            UPDATE conversations SET first_customer_message_at = NEW.created_at
+            WHERE id = NEW.conversation_id AND first_customer_message_at IS NULL;
+        END;
+        CREATE TRIGGER messages_first_bot AFTER INSERT ON messages WHEN NEW.sender = 'bot'
+        BEGIN
+            UPDATE conversations SET first_bot_reply_at = NEW.created_at
+            WHERE id = NEW.conversation_id AND first_bot_reply_at IS NULL
+              AND first_customer_message_at <= NEW.created_at;
+        END;
+        UPDATE conversations SET first_customer_message_at = (
+            SELECT MIN(m.created_at) FROM messages m
+            WHERE m.conversation_id = conversations.id AND m.sender = 'customer');
+        UPDATE conversations SET first_bot_reply_at = (
+            SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = conversations.id AND m.sender = 'bot'
+              AND m.created_at >= conversations.first_customer_message_at)
+        WHERE first_customer_message_at IS NOT NULL;
+        CREATE INDEX conversations_channel ON conversations(channel, created_at);
+        CREATE INDEX decisions_intent ON decisions(intent, created_at);
+        CREATE INDEX tickets_type ON tickets(type, created_at);
+        CREATE INDEX tickets_resolved ON tickets(resolved_at);
+        CREATE INDEX tickets_assignee_resolved ON tickets(assignee, resolved_at);
+        CREATE INDEX tickets_first_response ON tickets(first_response_at);
+        CREATE INDEX tickets_response_breached ON tickets(sla_response_due) WHERE response_breached = 1;
+        CREATE INDEX tickets_resolution_breached ON tickets(sla_resolution_due) WHERE resolution_breached = 1;
+        """,
+    ),
 )

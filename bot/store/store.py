@@ -11,6 +11,7 @@ from bot.store.conversations import ConversationRepo
 from bot.store.customers import CustomerRepo
 from bot.store.database import Database
 from bot.store.faqs import FaqRepo
+from bot.store.handoffs import HandoffRepo
 from bot.store.ratings import RatingRepo
 from bot.store.reports import ReportRepo
 from bot.store.tickets import TicketRepo
@@ -29,6 +30,7 @@ class Store:
     customers: CustomerRepo
     ratings: RatingRepo
     reports: ReportRepo
+    handoffs: HandoffRepo
 
     @classmethod
     def over(cls, db: Database) -> Store:
@@ -42,6 +44,7 @@ class Store:
             customers=CustomerRepo(db),
             ratings=RatingRepo(db),
             reports=ReportRepo(db),
+            handoffs=HandoffRepo(db),
         )
 
     async def close(self) -> None:

@@ -1,0 +1,115 @@
+"""Persistence of FAQ text embeddings in Chroma: one collection per embedder.
+
+Chroma is the durable copy of the vectors, so a restart loads them instead of re-embedding
+(which matters for a paid /v1/embeddings API) and `reindex` can rebuild it from the FAQ
+store, the source of truth. Searches do NOT query Chroma: an HNSW query through its client
+costs milliseconds, while the in-memory matrix in retriever.py answers in microseconds and
+mixes in lexical evidence.
+
+Rows: id `f"{faq_id}#{i}"` (i = position in FaqEntry.texts), document = the text, metadata
+{faq_id, i}; embeddings are always given by us, never computed by Chroma (no default model,
+no download). Telemetry is off. chromadb is imported lazily: it takes ~1 s to import.
+All methods are synchronous; the knowledge base calls them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.config import ChromaConfig
+
+_BATCH = 2000
+
+
+def collection_name(embedder_name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", embedder_name).strip("._-") or "default"
+    return f"faq_{safe}"[:60]
+
+
+class ChromaIndex:
+    def __init__(self, cfg: ChromaConfig, data_dir: Path, embedder_name: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if cfg.mode == "server":
+            self._client: Any = chromadb.HttpClient(host=cfg.host, port=cfg.port, settings=chroma_settings)
+        else:
+            path = data_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self.name = collection_name(embedder_name)
+        self._col = self._open()
+
+    def _open(self) -> Any:
+        return self._client.get_or_create_collection(
+            self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def load(self) -> dict[str, dict[int, tuple[str, np.ndarray]]]:
+        """faq_id -> {i: (text, vector)} for everything stored."""
+        out: dict[str, dict[int, tuple[str, np.ndarray]]] = {}
+        total = self._col.count()
+        for offset in range(0, total, _BATCH):
+            got = self._col.get(include=["embeddings", "documents", "metadatas"], limit=_BATCH, offset=offset)
+            for doc, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
+                out.setdefault(str(meta["faq_id"]), {})[int(meta["i"])] = (
+                    doc,
+                    np.asarray(vec, dtype=np.float32),
+                )
+        return out
+
+    def put(self, faq_id: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store one FAQ's vectors, replacing what it had."""
+        self.delete(faq_id)
+        if not texts:
+            return
+        self._col.add(
+            ids=[f"{faq_id}#{i}" for i in range(len(texts))],
+            documents=list(texts),
+            metadatas=[{"faq_id": faq_id, "i": i} for i in range(len(texts))],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+        )
+
+    def put_many(self, items: Sequence[tuple[str, Sequence[str], np.ndarray]]) -> None:
+        """Bulk insert of FAQs not stored yet (rebuilds and first start)."""
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vecs: list[np.ndarray] = []
+        for faq_id, texts, vectors in items:
+            for i, text in enumerate(texts):
+                ids.append(f"{faq_id}#{i}")
+                docs.append(text)
+                metas.append({"faq_id": faq_id, "i": i})
+                vecs.append(vectors[i])
+        for s in range(0, len(ids), _BATCH):
+            self._col.upsert(
+                ids=ids[s : s + _BATCH],
+                documents=docs[s : s + _BATCH],
+                metadatas=metas[s : s + _BATCH],
+                embeddings=np.asarray(vecs[s : s + _BATCH], dtype=np.float32),
+            )
+
+    def delete(self, faq_id: str) -> None:
+        self._col.delete(where={"faq_id": faq_id})
+
+    def delete_many(self, faq_ids: Sequence[str]) -> None:
+        for s in range(0, len(faq_ids), _BATCH):
+            self._col.delete(where={"faq_id": {"$in": list(faq_ids[s : s + _BATCH])}})
+
+    def reset(self) -> None:
+        """Drop and recreate this embedder's collection."""
+        try:
+            self._client.delete_collection(self.name)
+        except Exception:
+            pass
+        self._col = self._open()
+
+    def count(self) -> int:
+        return int(self._col.count())

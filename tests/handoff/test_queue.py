@@ -1,0 +1,119 @@
+"""Entering the queue, assignment, and draining the queue when agents free up."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.handoff.conftest import Env
+
+
+async def test_no_agent_online_queues_with_position_and_opens_a_ticket(env: Env) -> None:
+    await env.agent("alice", status="offline")
+    out = await env.handoff(reason="customer asked for a human", skill="refund")
+    assert out.conversation.state == "queued" and out.agent_id is None and out.position == 1
+    [reply] = out.replies
+    assert "第 1 位" in reply.text
+    assert out.ticket_id is not None and out.ticket_id in reply.text
+    ticket = (await env.tickets.get(out.ticket_id)).ticket
+    assert ticket.conversation_id == out.conversation.id and ticket.customer_id == "cust-1"
+    handoff = await env.store.handoffs.open_for(out.conversation.id)
+    assert handoff is not None and handoff.ticket_id == out.ticket_id and handoff.assigned_at is None
+    assert handoff.reason == "customer asked for a human" and handoff.skill == "refund"
+
+
+async def test_positions_follow_priority_then_arrival(env: Env) -> None:
+    first = await env.handoff(await env.conversation("c1"))
+    second = await env.handoff(await env.conversation("c2"))
+    urgent = await env.handoff(await env.conversation("c3"), priority="urgent")
+    assert (first.position, second.position, urgent.position) == (1, 2, 1)
+    order = [h.customer_id for h in await env.store.handoffs.waiting()]
+    assert order == ["c3", "c1", "c2"]
+
+
+async def test_outside_online_hours_says_when_agents_are_back(closed_env: tuple[Env, str]) -> None:
+    env, back = closed_env
+    out = await env.handoff()
+    assert out.conversation.state == "queued"
+    assert back in out.replies[0].text and "第" not in out.replies[0].text
+    assert out.ticket_id is not None  # nothing is lost overnight
+
+
+async def test_free_agent_is_assigned_at_once(env: Env) -> None:
+    await env.agent("alice", skills=("billing",))
+    await env.agent("bob", skills=("refund",))
+    out = await env.handoff(skill="refund")
+    assert out.conversation.state == "agent" and out.conversation.agent_id == "bob" == out.agent_id
+    assert "Bob" in out.replies[0].text
+    handoff = await env.store.handoffs.open_for(out.conversation.id)
+    assert handoff is not None and handoff.agent_id == "bob" and handoff.assigned_at == handoff.queued_at
+    ticket = (await env.tickets.get(out.ticket_id or "")).ticket
+    assert ticket.assignee == "bob"
+    assert (await env.agents.get("bob")).last_assigned_at == handoff.assigned_at  # type: ignore[union-attr]
+
+
+async def test_full_agents_do_not_get_more_chats(env: Env) -> None:
+    await env.agent("alice", max_chats=1)
+    one = await env.handoff(await env.conversation("c1"))
+    two = await env.handoff(await env.conversation("c2"))
+    assert one.conversation.state == "agent" and two.conversation.state == "queued"
+
+
+async def test_concurrent_handoffs_never_overfill_an_agent(env: Env) -> None:
+    await env.agent("alice", max_chats=2)
+    convs = [await env.conversation(f"c{i}") for i in range(6)]
+    outs = await asyncio.gather(*(env.handoff(c) for c in convs))
+    assert sum(o.conversation.state == "agent" for o in outs) == 2
+    assert await env.store.handoffs.active_counts() == {"alice": 2}
+
+
+async def test_drain_assigns_waiting_conversations_in_priority_order(env: Env) -> None:
+    await env.agent("alice", status="offline", max_chats=2)
+    low = await env.handoff(await env.conversation("c1"), priority="low")
+    normal = await env.handoff(await env.conversation("c2"))
+    urgent = await env.handoff(await env.conversation("c3"), priority="urgent")
+    assert await env.queue.drain_queue() == []  # nobody online
+    await env.agents.set_status("alice", "online")
+    assigned = await env.queue.drain_queue()
+    assert assigned == [(urgent.conversation.id, "alice"), (normal.conversation.id, "alice")]
+    assert (await env.conv(urgent.conversation.id)).state == "agent"
+    assert (await env.conv(low.conversation.id)).state == "queued"
+    assert ("system", "人工客服 Alice 将为您服务。") in await env.transcript(urgent.conversation.id)
+    assert [m.conversation_id for m in env.pushed] == [urgent.conversation.id, normal.conversation.id]
+
+
+async def test_drain_drops_handoffs_whose_conversation_left_the_queue(env: Env) -> None:
+    out = await env.handoff()
+    gone = env.queue._machine.fire(out.conversation, "close")  # e.g. closed for inactivity
+    await env.store.conversations.save(gone)
+    await env.agent("alice")
+    assert await env.queue.drain_queue() == []
+    assert await env.store.handoffs.waiting() == []
+
+
+async def test_relay_is_silent_with_an_agent_and_repeats_the_position_while_waiting(env: Env) -> None:
+    await env.agent("alice", max_chats=1)
+    busy = await env.handoff(await env.conversation("c1"))
+    waiting = await env.handoff(await env.conversation("c2"))
+    before = env.queue.changes.version("alice")
+    relayed = await env.queue.relay(busy.conversation, "还在吗？")
+    assert relayed.replies == () and env.queue.changes.version("alice") > before
+    again = await env.queue.relay(waiting.conversation, "还要等多久？")
+    assert "第 1 位" in again.replies[0].text
+
+
+async def test_long_poll_wakes_up_on_a_new_handoff(env: Env) -> None:
+    await env.agent("alice", status="offline")
+    since = env.queue.changes.version("alice")
+    waiter = asyncio.create_task(env.queue.changes.wait("alice", since, 5))
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    await env.handoff()
+    assert await asyncio.wait_for(waiter, 1) > since
+
+
+async def test_enqueue_links_a_ticket_the_caller_opened(env: Env) -> None:
+    conv = await env.conversation()
+    view = await env.tickets.create(customer_id="cust-1", title="投诉", conversation_id=conv.id, channel="web")
+    out = await env.handoff(conv, ticket_id=view.ticket.id)
+    assert out.ticket_id == view.ticket.id
+    assert (await env.store.db.fetchone("SELECT COUNT(*) AS n FROM tickets"))["n"] == 1

@@ -1,0 +1,104 @@
+"""The facade: store first, Chroma persistence across restarts, upsert/delete/reindex."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.config import EmbeddingConfig, Settings
+from bot.kb.embedding import make_embedder
+from bot.kb.evaluation import evaluate_faq
+from bot.kb.faq import FaqEntry
+from bot.kb.knowledge_base import KnowledgeBase, models_dir
+from tests.fakes import CountingEmbedder, InMemoryFaqStore
+
+
+def _counting(settings: Settings) -> CountingEmbedder:
+    return CountingEmbedder(make_embedder(EmbeddingConfig(), models_dir(settings)))
+
+
+async def test_open_search_and_best_match(settings: Settings, store: InMemoryFaqStore) -> None:
+    seen: list[tuple[int, int]] = []
+    kb = await KnowledgeBase.open(settings, store, progress=lambda d, t: seen.append((d, t)))
+    assert len(kb) == 11 and seen[-1][0] == seen[-1][1]
+    best = kb.best_match("退款要怎么申请")
+    assert best is not None and best.entry.id == "refund" and best.matched
+    assert best.entry.answer_for("zh").startswith("在订单页")
+    assert kb.best_match("今天天气怎么样") is None
+    results = kb.search("退款", top_k=3)
+    assert len(results) <= 3 and all(r.matched == (r.score >= kb.threshold) for r in results)
+    await kb.close()
+
+
+async def test_restart_loads_vectors_without_reembedding(settings: Settings, store: InMemoryFaqStore) -> None:
+    first = _counting(settings)
+    kb = await KnowledgeBase.open(settings, store, embedder=first)
+    assert first.texts == sum(len(e.texts) for e in store.faqs.values())
+    await kb.close()
+    # One FAQ changes while the bot is down: only its texts are embedded again.
+    changed = FaqEntry(id="cancel", question="如何取消订单？", similar_questions=("订单不想要了",), answer="x")
+    await store.upsert_faqs([changed])
+    second = _counting(settings)
+    kb = await KnowledgeBase.open(settings, store, embedder=second)
+    assert second.texts == 2
+    assert kb.search("订单不想要了", 1)[0].entry.id == "cancel"
+    await kb.close()
+
+
+async def test_upsert_and_delete_go_to_store_and_index(settings: Settings, store: InMemoryFaqStore) -> None:
+    kb = await KnowledgeBase.open(settings, store)
+    new = FaqEntry(
+        id="gift",
+        question="礼品卡怎么使用？",
+        similar_questions=("购物卡如何用",),
+        answer="结算时选择礼品卡。",
+    )
+    edited = store.faqs["huabei"].model_copy(update={"question": "花呗怎么提前还款？"})
+    assert await kb.upsert([new, edited]) == (1, 1)
+    assert "gift" in store.faqs and kb.get("gift") == new
+    assert kb.search("购物卡怎么用", 1)[0].entry.id == "gift"
+    assert await kb.delete("gift") is True
+    assert "gift" not in store.faqs and kb.get("gift") is None
+    assert all(r.entry.id != "gift" for r in kb.search("购物卡怎么用", 5))
+    assert await kb.delete("gift") is False
+    await kb.close()
+    # The deletion persisted in Chroma: a restart embeds nothing and does not resurrect it.
+    again = _counting(settings)
+    kb = await KnowledgeBase.open(settings, store, embedder=again)
+    assert again.texts == 0 and kb.get("gift") is None and len(kb) == 11
+    await kb.close()
+
+
+async def test_reindex_rebuilds_from_the_store(settings: Settings, store: InMemoryFaqStore) -> None:
+    kb = await KnowledgeBase.open(settings, store)
+    store.faqs.pop("pay")  # changed behind the bot's back
+    assert await kb.reindex() == 10
+    assert kb.get("pay") is None and len(kb) == 10
+    await kb.close()
+
+
+def test_evaluate_faq_on_a_tiny_benchmark(settings: Settings, tmp_path: Path) -> None:
+    kb_file = tmp_path / "kb.jsonl"
+    kb_file.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False)
+            for r in [{"id": "a", "question": "如何申请退款"}, {"id": "b", "question": "订单什么时候发货"}]
+        ),
+        encoding="utf-8",
+    )
+    q_file = tmp_path / "q.jsonl"
+    q_file.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False)
+            for r in [
+                {"query": "怎么退款", "expected_id": "a"},
+                {"query": "多久发货", "expected_id": "b"},
+                {"query": "老虎是什么动物", "expected_id": None},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    report = evaluate_faq(kb_file, q_file, settings=settings)
+    assert report.in_scope == 2 and report.out_of_scope == 1
+    assert report.top1 == 1.0 and report.oos_declined == 1.0
+    assert "top-1" in report.render_text() and report.as_dict()["recall_at_5"] == 1.0

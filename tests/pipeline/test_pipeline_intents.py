@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+from bot.pipeline.evaluation import evaluate_intents
+from bot.pipeline.intent_spec import IntentCatalog, load_intents
+from bot.pipeline.intents import IntentClassifier, is_question
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_default_intents_load_and_train_fast(catalog: IntentCatalog) -> None:
+    import sklearn.svm  # noqa: F401  (import time is not training time)
+
+    start = time.perf_counter()
+    clf = IntentClassifier.train(load_intents(REPO / "intents"))
+    assert time.perf_counter() - start < 5
+    expected = {"greeting", "thanks", "goodbye", "human_agent", "complaint", "refund_request",
+                "order_status", "invoice", "cancel_order"}
+    assert expected <= set(catalog.names())
+    for intent in catalog.intents:
+        for lang in ("zh", "en"):
+            assert len(intent.examples.get(lang, [])) >= 15, (intent.name, lang)
+    assert clf.predict("你好").name == "greeting"
+
+
+def test_handoff(classifier: IntentClassifier) -> None:
+    for text in ("转人工", "人工客服", "agent", "I want to talk to a human"):
+        r = classifier.predict(text)
+        assert (r.name, r.action) == ("human_agent", "handoff"), text
+
+
+def test_refund_request_flow(classifier: IntentClassifier, catalog: IntentCatalog) -> None:
+    r = classifier.predict("我要退款")
+    assert (r.name, r.action, r.is_question) == ("refund_request", "flow", False)
+    assert r.confidence > 0.8 and r.ranking[0][0] == "refund_request"
+    spec = catalog.get("refund_request")
+    assert spec is not None and spec.ticket_type == "退款"
+    slot = spec.slot("order_id")
+    assert slot is not None and slot.prompt["zh"] and slot.prompt["en"]
+    assert slot.validate_value("20240601888") and not slot.validate_value("明天")
+    assert slot.find("订单号是 20240601888，谢谢") == "20240601888"
+
+
+def test_how_to_question_is_flagged(classifier: IntentClassifier) -> None:
+    r = classifier.predict("如何退款")
+    assert r.is_question
+    assert classifier.predict("how do I get a refund").is_question
+    assert not classifier.predict("I want a refund").is_question
+
+
+def test_question_signal() -> None:
+    for text in ("如何退款", "退款流程是什么", "请问可以开发票吗", "退货地址在哪里", "how to cancel an order",
+                 "can I pay with PayPal?"):
+        assert is_question(text), text
+    for text in ("我要退款", "帮我取消订单", "转人工", "please cancel my order", "怎么还没发货"):
+        assert not is_question(text), text
+
+
+def test_other_intents(classifier: IntentClassifier) -> None:
+    cases = {"谢谢": "thanks", "再见": "goodbye", "我的快递到哪了": "order_status", "我要开发票": "invoice",
+             "取消订单": "cancel_order", "我要投诉你们": "complaint", "where is my order": "order_status",
+             "cancel my order": "cancel_order", "hello": "greeting"}
+    for text, name in cases.items():
+        assert classifier.predict(text).name == name, text
+
+
+def test_nothing_matches(classifier: IntentClassifier) -> None:
+    for text in ("asdkjh qwezx", "xyzzy plugh", "今天天气怎么样", "tell me a joke", "12345", "👍👍"):
+        r = classifier.predict(text)
+        assert r.name is None and r.action is None, (text, r)
+
+
+def test_predict_is_fast(classifier: IntentClassifier) -> None:
+    texts = ["我要退款", "where is my order", "转人工", "今天天气怎么样"] * 100
+    start = time.perf_counter()
+    for t in texts:
+        classifier.predict(t)
+    assert (time.perf_counter() - start) * 1000 / len(texts) < 2.0  # typically ~0.1 ms
+
+
+def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows(rows)
+    return path
+
+
+def test_evaluate_intents_with_out_of_scope(tmp_path: Path) -> None:
+    topics = {"refund": ["refund my order", "I want my money back", "give me a refund", "refund please",
+                         "money back now", "return for a refund"],
+              "track": ["where is my parcel", "track my order", "my package location", "has it shipped",
+                        "delivery status", "where is the order"],
+              "oos": ["what's the weather", "tell me a joke", "who won the game", "sing a song",
+                      "capital of france", "how tall is everest"]}
+    train = [(t, label) for label, items in topics.items() for t in items for _ in range(3)]
+    test = [("refund my money", "refund"), ("track the parcel", "track"), ("tell me a song", "oos")]
+    report = evaluate_intents(_write(tmp_path / "train.csv", train), _write(tmp_path / "test.csv", test))
+    d = report.as_dict()
+    assert d["n_test"] == 3 and d["oos_recall"] is not None
+    assert report.threshold_source == "tuned on 10% of train"
+    assert 0 <= report.accuracy <= 1 and "in_scope_accuracy" in report.render_text()

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.pipeline.evaluation import evaluate_language
+from bot.pipeline.language import LanguageDetector
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("退款", "zh"), ("我要投诉", "zh"), ("请问可以开发票吗", "zh"), ("iPhone 15 有货吗", "zh"),
+        ("返品したいです", "ja"), ("注文はまだ届いていません", "ja"),
+        ("환불해 주세요", "ko"), ("배송 조회 부탁드려요", "ko"),
+        ("где мой заказ", "ru"), ("хочу вернуть деньги", "ru"),
+        ("where is my order", "en"), ("I want a refund", "en"),
+        ("quiero un reembolso", "es"), ("où est ma commande", "fr"), ("wo ist meine Bestellung", "de"),
+        ("ขอคืนเงิน", "th"), ("أين طلبي", "ar"),
+    ],
+)
+def test_short_messages(detector: LanguageDetector, text: str, lang: str) -> None:
+    assert detector.detect(text).code == lang
+
+
+def test_ambiguous_text_keeps_the_conversation_language(detector: LanguageDetector) -> None:
+    assert detector.detect("ok", previous="en").code == "en"
+    assert detector.detect("ok", previous="zh").code == "zh"
+    assert detector.detect("ok").code == "zh"  # default
+    for text in ("1", "12345678", "👍", "？？", "ok!!"):
+        result = detector.detect(text, previous="fr")
+        assert (result.code, result.method) == ("fr", "previous")
+
+
+def test_script_beats_previous_language(detector: LanguageDetector) -> None:
+    assert detector.detect("退款", previous="en").code == "zh"
+    assert detector.detect("where is my order", previous="zh").code == "en"
+
+
+def test_deterministic_and_confident(detector: LanguageDetector) -> None:
+    results = {detector.detect("necesito ayuda con mi pedido") for _ in range(5)}
+    assert len(results) == 1
+    r = results.pop()
+    assert r.code == "es" and 0 < r.confidence <= 1 and r.method == "langdetect"
+
+
+def test_unsupported_languages_are_not_returned() -> None:
+    only = LanguageDetector(supported=frozenset({"zh", "en"}))
+    assert only.detect("quiero un reembolso").code == "en"
+    assert only.detect("где мой заказ").code == "zh"
+
+
+def test_accuracy_on_short_customer_messages() -> None:
+    report = evaluate_language(DATA / "short_messages_lang.csv")
+    assert report.n >= 300
+    assert report.accuracy >= 0.97, report.render_text()
+
+
+def test_fast(detector: LanguageDetector) -> None:
+    detector.detect("warm up")
+    texts = ["我要退款", "where is my order", "ok", "注文はまだ届いていません"] * 250
+    start = time.perf_counter()
+    for t in texts:
+        detector.detect(t, previous="zh")
+    per_ms = (time.perf_counter() - start) * 1000 / len(texts)
+    assert per_ms < 1.0  # typically ~0.05 ms; loose bound for loaded CI machines

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.pipeline.evaluation import evaluate_sentiment
+from bot.pipeline.sentiment import MODEL_FILE, SentimentAnalyzer, SentimentModel
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_neutral_customer_question_is_not_negative(analyzer: SentimentAnalyzer) -> None:
+    for text in ("请问可以开发票吗", "我要退款", "怎么修改收货地址", "can I get an invoice"):
+        assert analyzer.analyze(text, "zh").label != "negative", text
+
+
+def test_angry_complaint_is_strongly_negative(analyzer: SentimentAnalyzer) -> None:
+    r = analyzer.analyze("太差了，我要投诉！", "zh")
+    assert r.label == "negative" and r.strongly_negative and -1 <= r.score < 0
+
+
+def test_mild_complaint_is_not_strongly_negative(analyzer: SentimentAnalyzer) -> None:
+    assert not analyzer.analyze("送餐有点慢", "zh").strongly_negative
+
+
+def test_praise_is_positive(analyzer: SentimentAnalyzer) -> None:
+    r = analyzer.analyze("谢谢，很满意", "zh")
+    assert r.label == "positive" and 0 < r.score <= 1 and not r.strongly_negative
+    assert analyzer.analyze("great service, thank you so much", "en").label == "positive"
+
+
+def test_english_negative(analyzer: SentimentAnalyzer) -> None:
+    assert analyzer.analyze("this is terrible", "en").label == "negative"
+
+
+def test_empty_text_is_neutral(analyzer: SentimentAnalyzer) -> None:
+    assert analyzer.analyze("   ", "zh").label == "neutral"
+
+
+def test_held_out_neutral_questions_rarely_negative(analyzer: SentimentAnalyzer) -> None:
+    report = evaluate_sentiment(DATA / "neutral_questions_heldout.csv", analyzer)
+    assert report.n >= 150
+    assert report.neutral_negative_rate is not None and report.neutral_negative_rate < 0.05, report.render_text()
+
+
+def test_held_out_english_phrases(analyzer: SentimentAnalyzer) -> None:
+    report = evaluate_sentiment(DATA / "sentiment_en_heldout.csv", analyzer)
+    assert report.binary_accuracy is not None and report.binary_accuracy >= 0.8, report.render_text()
+
+
+def test_missing_model_names_the_training_command(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="sentiment_train"):
+        SentimentAnalyzer.load(tmp_path)
+
+
+def test_model_round_trip(tmp_path: Path) -> None:
+    model = SentimentModel({"好": 0, "差": 1}, np.ones(2, np.float32),
+                           np.array([[-8, 0, 8], [8, 0, -8]], np.float32), np.zeros(3, np.float32))
+    model.save(tmp_path / MODEL_FILE)
+    loaded = SentimentAnalyzer.load(tmp_path)
+    assert loaded.analyze("好").label == "positive"
+    assert loaded.analyze("差").label == "negative"
+    assert loaded.analyze("？").label in ("negative", "neutral", "positive")
+
+
+def test_fast(analyzer: SentimentAnalyzer) -> None:
+    texts = ["请问可以开发票吗", "太差了，我要投诉！", "this is terrible", "味道不错，送餐很快"] * 250
+    start = time.perf_counter()
+    for t in texts:
+        analyzer.analyze(t, "zh")
+    assert (time.perf_counter() - start) * 1000 / len(texts) < 3.0  # ~0.2 ms idle; loose for loaded CI
+
+
+def test_held_out_lists_are_disjoint_from_training_phrases() -> None:
+    import csv
+
+    from bot.pipeline.sentiment_train import SEED_FILE, load_seed, template_questions
+
+    trained = {t for t, _, _ in load_seed(SEED_FILE) + template_questions()}
+    for name in ("neutral_questions_heldout.csv", "sentiment_en_heldout.csv"):
+        with (DATA / name).open(encoding="utf-8") as f:
+            held = {r["text"] for r in csv.DictReader(f)}
+        assert not held & trained, name
