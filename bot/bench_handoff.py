@@ -1,4 +1,4 @@
-"""Handoff assignment figures: `python -m bot.bench_handoff [--agents 200] [--runs 300] [--json]`.
+"""Handoff assignment figures: `python run_bot.py bench --handoff [--agents 200] [--messages 300] [--json]`.
 
 Measures, with N agents online (mixed skills, languages and loads):
 - choose_agent alone (the pure decision), in µs, wall clock and thread CPU time (on a busy machine
@@ -10,9 +10,6 @@ Measures, with N agents online (mixed skills, languages and loads):
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import statistics
 import tempfile
 import time
@@ -26,7 +23,6 @@ from bot.customers import CustomerService
 from bot.dialogue.machine import ConversationMachine
 from bot.handoff import HandoffQueue
 from bot.locks import ConversationLocks
-from bot.logs import configure_logging
 from bot.notify import LogNotifier
 from bot.outbox import Outbox
 from bot.store import open_store
@@ -95,23 +91,10 @@ async def run(agents: int, runs: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    configure_logging("warning")  # stdout carries only the report
-    report = asyncio.run(run(args.agents, args.runs))
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return
-    print(f"{report['agents_online']} agents online, {report['runs']} handoffs "
-          f"({report['open_chats_at_end']} chats open at the end)")
+def render(report: dict[str, Any]) -> str:
+    lines = [f"{report['agents_online']} agents online, {report['runs']} handoffs "
+             f"({report['open_chats_at_end']} chats open at the end)"]
     for key in ("choose_agent_us", "choose_agent_cpu_us", "assignment_decision_ms", "enqueue_with_ticket_ms"):
         s = report[key]
-        print(f"  {key:<24} p50 {s['p50']:>9}  p99 {s['p99']:>9}  max {s['max']:>9}")
-
-
-if __name__ == "__main__":
-    main()
+        lines.append(f"  {key:<24} p50 {s['p50']:>9}  p99 {s['p99']:>9}  max {s['max']:>9}")
+    return "\n".join(lines)

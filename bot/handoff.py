@@ -204,6 +204,8 @@ class HandoffQueue(AgentActions):
                            message: str | None, agent_id: str | None) -> str | None:
         """Open the ticket that keeps the request from being lost; a failure must not block the
         handoff (it is logged and the handoff proceeds without a ticket)."""
+        if not self._tickets.should_auto_create():
+            return None
         description = f"Handoff reason: {reason}"
         if message:
             description += f"\n\nCustomer: {message.strip()[:2000]}"

@@ -37,7 +37,7 @@ def _mask_pii(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
 def configure_logging(level: str = "info", *, json: bool = True, stream: Any = None) -> None:
     lvl = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(level=lvl, stream=stream or sys.stderr, format="%(message)s")
-    for noisy in ("aiohttp.access", "chromadb", "httpx", "jieba", "openai"):
+    for noisy in ("aiohttp.access", "chromadb", "httpx", "jieba", "openai", "transitions"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json else (
         structlog.dev.ConsoleRenderer(colors=False)

@@ -17,7 +17,6 @@ from bot.actions.answers import SmalltalkAction, fallback, faq_answer
 from bot.actions.base import Action
 from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
-from bot.actions.llm_reply import LlmReplyAction
 from bot.agents import AgentDirectory
 from bot.analytics import Reports
 from bot.config import ConfigError, Settings
@@ -28,7 +27,6 @@ from bot.dialogue.manager import DialogueManager
 from bot.handoff import HandoffQueue
 from bot.kb.faq_file import load_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
-from bot.llm import LLMClient
 from bot.locks import ConversationLocks
 from bot.notify import LogNotifier, Notifier
 from bot.outbox import Outbox
@@ -46,6 +44,7 @@ from bot.tickets import TicketService
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[int, int], None]
+PRESENCE_INTERVAL = 30.0  # seconds between presence sweeps / queue drains
 
 
 @dataclass(frozen=True)
@@ -139,11 +138,16 @@ async def build_services(
             agents = AgentDirectory(settings, store)
             customers = CustomerService(store)
             handoff = HandoffQueue(settings, store, agents, customers, tickets, machine, outbox, locks)
+            tickets.on_resolved(handoff.ask_rating_for_ticket)
             pipeline, catalog = load_pipeline(settings, kb)
             policy = RoutingPolicy.from_settings(settings, catalog)
             actions = _actions(settings, catalog, machine, tickets, handoff)
-            llm_client = LLMClient(settings.ai) if settings.ai.enabled else None
-            if llm_client is not None:
+            llm_client = None
+            if settings.ai.enabled:  # the openai SDK is imported only when an LLM is configured
+                from bot.actions.llm_reply import LlmReplyAction
+                from bot.llm import LLMClient
+
+                llm_client = LLMClient(settings.ai)
                 actions["llm"] = LlmReplyAction(llm_client, settings)
             dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)
@@ -173,4 +177,16 @@ def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
     return [
         asyncio.create_task(sla.run(), name="sla-monitor"),
         asyncio.create_task(idle.run(), name="inactivity-closer"),
+        asyncio.create_task(_presence_job(services), name="presence-and-queue"),
     ]
+
+
+async def _presence_job(services: Services, every: float = PRESENCE_INTERVAL) -> None:
+    """Idle agents go away (agents.auto_away_after), then waiting handoffs get any free seat."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await services.agents.sweep_presence()
+            await services.handoff.drain_queue()
+        except Exception:  # a bad round must not stop the job
+            log.exception("presence_job_failed")

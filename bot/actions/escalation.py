@@ -32,6 +32,7 @@ class EscalationActions:
             priority=ctx.decision.priority or conv.priority,
             skill=ctx.decision.intent,
             language=ctx.analysis.language.code,
+            message=ctx.analysis.text,
         )
         return ActionOutcome(outcome.replies, outcome.conversation, ticket_id=outcome.ticket_id)
 
@@ -40,6 +41,8 @@ class EscalationActions:
         lang = ctx.analysis.language.code
         priority = ctx.decision.priority or "high"
         spec_type = "投诉"
+        if not self._tickets.should_auto_create():  # tickets.auto_create off: no bot-made tickets
+            return await self.handoff(ctx, reason=f"complaint: {ctx.decision.reason}")
         try:
             ticket = await self._tickets.create(
                 customer_id=conv.customer_id,
@@ -61,14 +64,15 @@ class EscalationActions:
         # The ticket already exists, so the handoff links to it instead of opening a second one.
         outcome = await self._handoff.enqueue(
             replace(conv, priority=priority, fallback_count=0), reason=ctx.decision.reason, priority=priority,
-            skill=ctx.decision.intent, language=lang, ticket_id=ticket.id,
+            skill=ctx.decision.intent, language=lang, ticket_id=ticket.id, message=ctx.analysis.text,
         )
         return ActionOutcome((created, *outcome.replies), outcome.conversation, ticket_id=ticket.id)
 
     async def relay(self, ctx: ActionContext) -> ActionOutcome:
-        # The bot stays silent; the message is in the transcript and the agent is told.
-        await self._handoff.relay(ctx.conversation, ctx.analysis.text)
-        return ActionOutcome((), ctx.conversation)
+        # The bot stays silent (a waiting customer only hears their queue position again); the
+        # message is in the transcript and the agent's long poll wakes up.
+        outcome = await self._handoff.relay(ctx.conversation, ctx.analysis.text)
+        return ActionOutcome(outcome.replies, outcome.conversation)
 
     async def rating(self, ctx: ActionContext) -> ActionOutcome:
         outcome = await self._handoff.record_rating(ctx.conversation, ctx.analysis.text)

@@ -121,6 +121,9 @@ class FlowActions:
         ticket_type = spec.ticket_type or spec.name
         priority = ctx.decision.priority or spec.priority
         details = "\n".join(f"{k}: {v}" for k, v in values.items())
+        if not self._tickets.should_auto_create():  # tickets.auto_create off: a human takes it from here
+            return await self._escalation.handoff(replace(ctx, conversation=done),
+                                                  reason=f"{ticket_type}: {details}"[:200])
         try:
             ticket = await self._tickets.create(
                 customer_id=conv.customer_id, title=f"{ticket_type}: {values.get('order_id', spec.name)}",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services import Services
 
 EXIT_BAD_INPUT = 2
 
@@ -53,3 +57,11 @@ def split_list(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(p.strip() for p in value.replace("，", ",").split(",") if p.strip())
+
+
+def build_services(settings: Settings, **options: Any) -> AbstractAsyncContextManager[Services]:
+    """The live system, imported on first use: its imports (openai, scikit-learn, chromadb) cost
+    about a second that commands such as `list_tickets` or `add_agent` should not pay."""
+    from bot.services import build_services as build
+
+    return build(settings, **options)

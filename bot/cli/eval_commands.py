@@ -36,6 +36,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--messages", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--kb-size", "--kb_size", dest="kb_size", type=int, default=10_000)
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--reports", action="store_true",
+                      help="instead: seed --tickets/--history tickets and messages and time the reports")
+    what.add_argument("--handoff", action="store_true",
+                      help="instead: time handoff assignment decisions with --agents agents online")
+    p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
+    p.add_argument("--history", type=int, default=1_000_000, help="messages seeded with --reports (default 1000000)")
+    p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=bench)
 
@@ -107,6 +115,19 @@ async def eval_language(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bench import BenchError
+
+    try:
+        if args.reports:
+            return await _bench_reports(settings, args)
+        if args.handoff:
+            return await _bench_handoff(args)
+        return await _bench_messages(args)
+    except BenchError as exc:
+        raise CliError(f"bench: {exc}") from None
+
+
+async def _bench_messages(args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
     if args.messages < 10:
@@ -127,4 +148,36 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
         print_json(report.as_dict())
     else:
         stdout().print(report.render_text())
+    return 0
+
+
+async def _bench_reports(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bench_reports import run_reports_bench
+
+    if not 1 <= args.tickets <= 2_000_000:
+        raise CliError("--tickets: between 1 and 2000000")
+    if not 1 <= args.history <= 20_000_000:
+        raise CliError("--history: between 1 and 20000000")
+    err = stdout() if not args.json else None
+    report = await run_reports_bench(
+        args.tickets, args.history, (lambda msg: err.print(f"[dim]{msg}[/dim]")) if err else None,
+        settings=settings,
+    )
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        stdout().print(report.render_text(), markup=False)
+    return 0
+
+
+async def _bench_handoff(args: argparse.Namespace) -> int:
+    from bot.bench_handoff import render, run
+
+    if not 1 <= args.agents <= 5000:
+        raise CliError("--agents: between 1 and 5000")
+    report = await run(args.agents, min(args.messages, 1000))
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(render(report), markup=False)
     return 0

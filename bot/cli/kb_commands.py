@@ -9,12 +9,11 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
+from bot.cli.common import CliError, build_services, print_json, progress_bar, stderr, stdout
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
 from bot.kb.faq_file import describe_validation
 from bot.kb.importer import FaqImportError, read_faq_file, render_rejections
-from bot.services import build_services
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,10 +8,9 @@ import json
 import sys
 
 from bot.auth import ensure_admin_token
-from bot.cli.common import CliError, split_list, stderr, stdout
+from bot.cli.common import CliError, build_services, split_list, stderr, stdout
 from bot.config import ChannelConfig, Settings
 from bot.events import MAX_MESSAGE_CHARS, InboundEvent
-from bot.services import build_services
 from bot.store import open_store
 from bot.store.channels import CHANNEL_TYPES
 

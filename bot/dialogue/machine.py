@@ -10,6 +10,7 @@ callbacks do no I/O — the caller persists the resulting state.
     bot, collecting ──assign──► agent          (an agent was free at once)
     queued, agent ──to_bot──► bot              agent ──transfer──► agent
     agent ──close_by_agent──► rating ──rate / skip_rating──► closed
+    bot, closed ──ask_rating──► rating         (a ticket of the conversation was resolved)
     any open state ──close──► closed ──reopen──► bot
 """
 
@@ -34,6 +35,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "transfer", "source": "agent", "dest": "agent", "conditions": "has_agent"},
     {"trigger": "to_bot", "source": ["queued", "agent"], "dest": "bot"},
     {"trigger": "close_by_agent", "source": "agent", "dest": "rating"},
+    {"trigger": "ask_rating", "source": ["bot", "closed"], "dest": "rating"},
     {"trigger": "rate", "source": "rating", "dest": "closed"},
     {"trigger": "skip_rating", "source": "rating", "dest": "closed"},
     {"trigger": "close", "source": list(OPEN_STATES), "dest": "closed"},

@@ -1,0 +1,99 @@
+"""A whole support journey over HTTP, as a customer and an agent would live it: the bot answers,
+the customer asks for a human, waits in the queue, an agent comes online and takes the chat, the
+bot stays silent, the agent closes, the customer rates, and the reports count it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.api.keys import SERVICES
+from bot.config import load_settings
+from bot.server import create_app
+from tests.conftest import auth, write_project
+
+
+async def say(client: TestClient, text: str, customer: str = "cust-9") -> dict[str, Any]:
+    resp = await client.post("/api/message", json={"channel": "api", "customer_id": customer, "message": text},
+                             headers=auth())
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def test_customer_to_agent_to_rating_to_report(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    _, token = await services.agents.add("alice", "Alice", languages=["zh"])
+
+    faq = await say(client, "怎么退款")
+    assert faq["route"] == "faq" and faq["faq"]["id"] == "faq_001"
+
+    queued = await say(client, "转人工")
+    assert queued["route"] == "handoff" and queued["state"] == "queued" and queued["ticket_id"]
+    assert "1" in queued["replies"][0]["text"]  # told their position in the queue
+
+    waiting = await say(client, "还要等多久")
+    assert waiting["route"] == "relay" and waiting["state"] == "queued"
+    assert waiting["replies"], "a waiting customer hears their position again"
+
+    # Going online hands the waiting conversation to the agent at once.
+    resp = await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(token))
+    assert resp.status == 200
+    conv_id = queued["conversation_id"]
+    conv = await services.store.conversations.get(conv_id)
+    assert conv is not None and conv.state == "agent" and conv.agent_id == "alice"
+
+    silent = await say(client, "我的订单号是 202611230001")
+    assert silent["route"] == "relay" and silent["replies"] == []
+
+    resp = await client.post(f"/api/conversations/{conv_id}/reply", json={"text": "已为您处理退款"},
+                             headers=auth(token))
+    assert resp.status == 200
+    resp = await client.post(f"/api/conversations/{conv_id}/close", headers=auth(token))
+    assert resp.status == 200 and (await resp.json())["state"] == "rating"
+
+    rated = await say(client, "5分")
+    assert rated["state"] == "closed"
+
+    transcript = await (await client.get(f"/api/conversations/{conv_id}/messages", headers=auth())).json()
+    texts = [m["text"] for m in transcript["messages"]]
+    assert "已为您处理退款" in texts
+
+    stats = await (await client.get("/api/stats?period=7d", headers=auth())).json()
+    assert stats["csat"]["count"] == 1 and stats["csat"]["average"] == 5
+    assert stats["volume"]["handoffs"] == 1
+    assert stats["handoff_rate"]["count"] == 1
+
+
+async def test_resolving_a_ticket_asks_its_customer_for_a_rating(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    asked = await say(client, "我要退款", customer="cust-t")
+    assert asked["route"] == "collect" and asked["state"] == "collecting"
+    reason = await say(client, "202611230001", customer="cust-t")
+    assert reason["state"] == "collecting" and not reason["ticket_id"]  # the optional reason is asked
+    opened = await say(client, "尺码不合适", customer="cust-t")
+    assert opened["route"] == "collect" and opened["ticket_id"] and opened["state"] == "bot"
+    conv_id = opened["conversation_id"]
+
+    for status in ("in_progress", "resolved"):
+        resp = await client.put(f"/api/tickets/{opened['ticket_id']}", json={"status": status}, headers=auth())
+        assert resp.status == 200, await resp.text()
+
+    conv = await services.store.conversations.get(conv_id)
+    assert conv is not None and conv.state == "rating"
+    transcript = await (await client.get(f"/api/conversations/{conv_id}/messages", headers=auth())).json()
+    assert transcript["messages"][-1]["direction"] == "out"  # the survey question was sent
+    rated = await say(client, "满意", customer="cust-t")
+    assert rated["state"] == "closed"
+    [rating] = await services.store.ratings.for_conversation(conv_id)
+    assert rating.ticket_id == opened["ticket_id"] and rating.score >= 4
+
+
+async def test_with_auto_create_off_the_bot_opens_no_tickets(tmp_path) -> None:
+    settings = load_settings(write_project(tmp_path, {"tickets": {"auto_create": False}}), env={})
+    async with TestClient(TestServer(create_app(settings))) as client:
+        complaint = await say(client, "我要投诉，快递员态度太差了", customer="cust-a")
+        assert complaint["route"] in ("handoff", "ticket") and complaint["state"] == "queued"
+        assert complaint["ticket_id"] is None
+        listed = await (await client.get("/api/tickets", headers=auth())).json()
+        assert listed["total"] == 0
