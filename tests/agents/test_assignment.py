@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import pytest
 
 from bot.assignment import AgentLoad, AssignmentNeed, choose_agent
@@ -44,20 +41,3 @@ CASES = [
 def test_choose_agent(candidates: list[AgentLoad], need: tuple[str | None, str | None], expected: str | None) -> None:
     chosen = choose_agent(candidates, AssignmentNeed.of(*need))
     assert (chosen.agent_id if chosen else None) == expected
-
-
-def test_choice_with_200_agents_is_well_under_5_ms() -> None:
-    skills = ("refund", "billing", "shipping", "tech", "vip")
-    agents = [
-        agent(f"a{i:03d}", i % 5, 5, skills=(skills[i % 5],), languages=("zh", "en") if i % 3 else ("en",),
-              last=f"2024-05-01T{i % 24:02d}:{i % 60:02d}:00+00:00")
-        for i in range(200)
-    ]
-    need = AssignmentNeed.of("vip", "zh")
-    samples = []
-    for _ in range(300):
-        started = time.perf_counter()
-        choose_agent(agents, need)
-        samples.append(time.perf_counter() - started)
-    # The median, not the tail: a shared CI machine preempts single runs; `python -m bot.bench_handoff` reports p50/p99.
-    assert statistics.median(samples) < 0.001

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 from bot.pipeline.evaluation import evaluate_intents
@@ -11,12 +10,8 @@ from bot.pipeline.intents import IntentClassifier, is_question
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_default_intents_load_and_train_fast(catalog: IntentCatalog) -> None:
-    import sklearn.svm  # noqa: F401  (import time is not training time)
-
-    start = time.perf_counter()
+def test_default_intents_load_and_train(catalog: IntentCatalog) -> None:
     clf = IntentClassifier.train(load_intents(REPO / "intents"))
-    assert time.perf_counter() - start < 5
     expected = {"greeting", "thanks", "goodbye", "human_agent", "complaint", "refund_request",
                 "order_status", "invoice", "cancel_order"}
     assert expected <= set(catalog.names())
@@ -72,13 +67,6 @@ def test_nothing_matches(classifier: IntentClassifier) -> None:
         r = classifier.predict(text)
         assert r.name is None and r.action is None, (text, r)
 
-
-def test_predict_is_fast(classifier: IntentClassifier) -> None:
-    texts = ["我要退款", "where is my order", "转人工", "今天天气怎么样"] * 100
-    start = time.perf_counter()
-    for t in texts:
-        classifier.predict(t)
-    assert (time.perf_counter() - start) * 1000 / len(texts) < 2.0  # typically ~0.1 ms
 
 
 def _write(path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -63,13 +62,3 @@ def test_accuracy_on_short_customer_messages() -> None:
     report = evaluate_language(DATA / "short_messages_lang.csv")
     assert report.n >= 300
     assert report.accuracy >= 0.97, report.render_text()
-
-
-def test_fast(detector: LanguageDetector) -> None:
-    detector.detect("warm up")
-    texts = ["我要退款", "where is my order", "ok", "注文はまだ届いていません"] * 250
-    start = time.perf_counter()
-    for t in texts:
-        detector.detect(t, previous="zh")
-    per_ms = (time.perf_counter() - start) * 1000 / len(texts)
-    assert per_ms < 1.0  # typically ~0.05 ms; loose bound for loaded CI machines

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +64,6 @@ def test_model_round_trip(tmp_path: Path) -> None:
     assert loaded.analyze("差").label == "negative"
     assert loaded.analyze("？").label in ("negative", "neutral", "positive")
 
-
-def test_fast(analyzer: SentimentAnalyzer) -> None:
-    texts = ["请问可以开发票吗", "太差了，我要投诉！", "this is terrible", "味道不错，送餐很快"] * 250
-    start = time.perf_counter()
-    for t in texts:
-        analyzer.analyze(t, "zh")
-    assert (time.perf_counter() - start) * 1000 / len(texts) < 3.0  # ~0.2 ms idle; loose for loaded CI
 
 
 def test_held_out_lists_are_disjoint_from_training_phrases() -> None:
