@@ -107,14 +107,19 @@ class KnowledgeBaseConfig(_Model):
     embedding: EmbeddingConfig = EmbeddingConfig()
 
 
+class SlaOverride(_Model):
+    """Per-priority SLA targets; an omitted one falls back to the tickets-wide value."""
+
+    sla_response_time: int | None = Field(None, gt=0, description="seconds")
+    sla_resolution_time: int | None = Field(None, gt=0, description="seconds")
+
+
 class TicketsConfig(_Model):
     auto_create: bool = True
     auto_assign: bool = True
     sla_response_time: int = Field(3600, gt=0, description="seconds")
     sla_resolution_time: int = Field(86400, gt=0, description="seconds")
-    sla_overrides: dict[Literal["low", "normal", "high", "urgent"], dict[str, int]] = Field(
-        default_factory=dict
-    )
+    sla_overrides: dict[Literal["low", "normal", "high", "urgent"], SlaOverride] = Field(default_factory=dict)
 
 
 class AgentsConfig(_Model):

@@ -41,10 +41,12 @@ class SlaTargets:
 
     @classmethod
     def for_priority(cls, config: TicketsConfig, priority: str) -> SlaTargets:
-        override = config.sla_overrides.get(priority, {})  # type: ignore[call-overload]
+        override = config.sla_overrides.get(priority)  # type: ignore[call-overload]
+        response = override.sla_response_time if override else None
+        resolution = override.sla_resolution_time if override else None
         return cls(
-            response=int(override.get("sla_response_time", config.sla_response_time)),
-            resolution=int(override.get("sla_resolution_time", config.sla_resolution_time)),
+            response=response or config.sla_response_time,
+            resolution=resolution or config.sla_resolution_time,
         )
 
 

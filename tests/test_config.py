@@ -67,3 +67,9 @@ def test_invalid_yaml_reports_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.yaml", env={})
+
+
+def test_unknown_sla_override_key_names_its_path(tmp_path: Path) -> None:
+    path = write_project(tmp_path, {"tickets": {"sla_overrides": {"urgent": {"sla_respons_time": 60}}}})
+    with pytest.raises(ConfigError, match=r"tickets\.sla_overrides\.urgent\.sla_respons_time"):
+        load_settings(path, env={})

@@ -43,8 +43,8 @@ def notifier() -> LogNotifier:
 def make_service(settings: Settings, store: Store, clock: FakeClock, notifier: LogNotifier
                  ) -> Callable[..., TicketService]:
     def make(**tickets: object) -> TicketService:
-        config = settings.tickets.model_copy(update=tickets) if tickets else settings.tickets
-        TicketsConfig.model_validate(config.model_dump())  # the overrides a test uses must be valid config
+        # Validated like the YAML would be: the overrides a test uses must be valid config.
+        config = TicketsConfig.model_validate({**settings.tickets.model_dump(), **tickets})
         return TicketService(settings.model_copy(update={"tickets": config}), store, notifier, clock=clock)
 
     return make
