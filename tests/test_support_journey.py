@@ -97,3 +97,11 @@ async def test_with_auto_create_off_the_bot_opens_no_tickets(tmp_path) -> None:
         assert complaint["ticket_id"] is None
         listed = await (await client.get("/api/tickets", headers=auth())).json()
         assert listed["total"] == 0
+
+
+async def test_replies_follow_the_language_of_the_current_message(client: TestClient) -> None:
+    english = await say(client, "How do I get a refund?", customer="cust-l")
+    assert english["language"] == "en"
+    chinese = await say(client, "转人工", customer="cust-l")
+    assert chinese["language"] == "zh" and chinese["route"] == "handoff"
+    assert "人工" in chinese["replies"][0]["text"], chinese["replies"]

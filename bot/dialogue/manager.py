@@ -56,6 +56,8 @@ class DialogueManager:
         structlog.contextvars.bind_contextvars(conversation_id=conv.id)
         if conv.state == "closed":  # a new message re-opens a closed conversation
             conv = replace(self._machine.fire(conv, "reopen"), fallback_count=0)
+        if conv.language != analysis.language.code:  # actions reply in this turn's language
+            conv = replace(conv, language=analysis.language.code)
 
         decision = decide(analysis, conv, self._policy)
         ctx = ActionContext(self._settings, self._store, self._kb, conv, analysis, decision)
