@@ -187,11 +187,16 @@ def load_intent_file(path: Path) -> IntentFile:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise IntentSpecError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IntentSpecError(f"{path}: cannot read: {exc}") from None
+        # Every start error names a line; errors without a problem mark fall back to line 1.
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise IntentSpecError(f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        byte = exc.object[exc.start]
+        raise IntentSpecError(f"{path}:{line}: not UTF-8 (byte {byte:#04x}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise IntentSpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if root is None or not isinstance(data, dict):
         raise IntentSpecError(f"{path}:1: the top level must be a mapping with an `intents` list")
     for key in _duplicate_keys(root):

@@ -40,7 +40,12 @@ _SCRIPT_LANG = {"cyrillic": "ru", "arabic": "ar", "thai": "th", "greek": "el", "
 _UKRAINIAN = frozenset("іїєґІЇЄҐ")
 _PERSIAN = frozenset("پچژگ")
 _WORD = re.compile(r"[^\W\d_]+")
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+# Bounded local part: an unbounded `\S+@` retries from every position of a long run without "@",
+# which made 4,000 characters of one letter cost ~80 ms (quadratic backtracking).
+_EMAIL = re.compile(r"[^\s@]{1,64}@\S+")
+# The start of a message decides its language; a 4,000-character message costs no more than this.
+MAX_CHARS = 1000
 # Diacritics that single out one language among the Latin ones.
 _MARKS = {"ñ": "es", "¿": "es", "¡": "es", "ß": "de", "ã": "pt", "õ": "pt", "ư": "vi", "ơ": "vi",
           "đ": "vi", "ğ": "tr", "ı": "tr", "ş": "tr", "ł": "pl", "ą": "pl", "ę": "pl", "ż": "pl"}
@@ -57,6 +62,11 @@ def _script(ch: str) -> str | None:
         if lo <= o <= hi:
             return name
     return None
+
+
+def _strip_links(text: str) -> str:
+    text = _URL.sub(" ", text)
+    return _EMAIL.sub(" ", text) if "@" in text else text
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ class LanguageDetector:
     def detect(self, text: str, previous: str | None = None) -> LanguageResult:
         fallback = previous if previous in self.supported else self.default
         counts: dict[str, int] = {}
-        cleaned = _URL.sub(" ", text)
+        cleaned = _strip_links(text[:MAX_CHARS])
         for ch in cleaned:
             s = _script(ch)
             if s:
@@ -117,7 +127,8 @@ class LanguageDetector:
         if not counts:  # digits, emoji, punctuation only
             return LanguageResult(fallback, 0.5, "previous" if previous else "default")
         latin_words = _WORD.findall(cleaned) if counts.get("latin") else []
-        latin_words = [w for w in latin_words if _script(w[0]) == "latin"]
+        # "aaaa…" / "zzz" (one letter repeated) carry no language: dropped, like digits.
+        latin_words = [w for w in latin_words if _script(w[0]) == "latin" and (len(w) < 3 or len(set(w)) > 1)]
         if counts.get("kana"):
             return self._script_result("ja", counts)
         if counts.get("hangul", 0) >= counts.get("han", 0) and counts.get("hangul"):

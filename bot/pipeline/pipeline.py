@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.pipeline.analysis import Analysis
+from bot.pipeline.intents import is_noise
 
 if TYPE_CHECKING:
     from bot.kb.knowledge_base import KnowledgeBase
@@ -25,5 +26,6 @@ class Pipeline:
         lang = self.language.detect(text, previous=previous_language)
         sentiment = self.sentiment.analyze(text, lang.code) if self.sentiment else None
         intent = self.intents.predict(text) if self.intents else None
-        kb_results = tuple(self.knowledge_base.search(text))
+        # One letter repeated is no question: near-misses on "退退退…" must not answer the refund FAQ.
+        kb_results = () if is_noise(text) else tuple(self.knowledge_base.search(text))
         return Analysis(text=text, language=lang, sentiment=sentiment, intent=intent, kb_results=kb_results)

@@ -34,6 +34,14 @@ NEUTRAL_BIAS = 2.0
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_HAN}]+|[^\W\d_{_HAN}]+(?:'[a-z]+)?|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _HAN_RUN = re.compile(rf"[{_HAN}]")
+_LETTER = re.compile(r"[^\W\d_]")  # any letter, Han included
+# The review corpora hold no emoji and a lone "?"/"!" is one feature that L2 normalisation turns
+# into a full-weight vote ("?" alone scored -0.99, strongly negative, and opened a complaint
+# ticket). Messages without a letter are therefore read from these emoji only, and never count
+# as strongly negative: an urgent ticket needs words.
+_NEGATIVE_EMOJI = frozenset("😡😠🤬😤👎💢😞😟😢😭😩😫😖😣🙄💩😒🤮🤢💔")
+_POSITIVE_EMOJI = frozenset("👍👌🙏😊😀😁😃😄🙂😍🥰😘❤💕💖👏🎉✅🌹💯😆🤗☺")
+SYMBOLS_ONLY_SCORE = 0.5
 
 
 def _jieba_words(text: str) -> list[str]:
@@ -136,8 +144,21 @@ class SentimentAnalyzer:
         del language
         if not text.strip():
             return SentimentResult("neutral", 0.0, False)
+        if not _LETTER.search(text):
+            return _symbols_only(text)
         p = self.model.proba(text) * self._prior
         p /= p.sum()
         score = round(float(p[2] - p[0]), 4)
         label = LABELS[int(p.argmax())]
         return SentimentResult(label, score, label == "negative" and score <= self.strongly_negative)
+
+
+def _symbols_only(text: str) -> SentimentResult:
+    """Sentiment of emoji, punctuation and digits: the majority polarity of the known emoji."""
+    neg = sum(ch in _NEGATIVE_EMOJI for ch in text)
+    pos = sum(ch in _POSITIVE_EMOJI for ch in text)
+    if neg > pos:
+        return SentimentResult("negative", -SYMBOLS_ONLY_SCORE, False)
+    if pos > neg:
+        return SentimentResult("positive", SYMBOLS_ONLY_SCORE, False)
+    return SentimentResult("neutral", 0.0, False)

@@ -92,3 +92,19 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 def test_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(IntentSpecError, match="no intent files"):
         load_intents(tmp_path)
+
+
+def test_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes(GOOD.encode("utf-8").replace("退款]".encode(), b"\xcd\xcb\xbf\xee]", 1))
+    with pytest.raises(IntentSpecError, match=r"a\.yaml:6: not UTF-8"):
+        load_intents(tmp_path)
+
+
+def test_tab_indentation_names_the_line(tmp_path: Path) -> None:
+    msg = _error(tmp_path, GOOD.replace("    action: smalltalk", "\taction: smalltalk"))
+    assert "a.yaml:12:" in msg and "invalid YAML" in msg
+
+
+def test_flow_slot_without_prompt_points_at_the_slot(tmp_path: Path) -> None:
+    msg = _error(tmp_path, GOOD.replace("        prompt: {zh: 请提供订单号}\n", ""))
+    assert "a.yaml:8:" in msg and "slots[0].prompt: Field required" in msg

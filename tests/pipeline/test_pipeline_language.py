@@ -40,6 +40,26 @@ def test_ambiguous_text_keeps_the_conversation_language(detector: LanguageDetect
         assert (result.code, result.method) == ("fr", "previous")
 
 
+@pytest.mark.parametrize("text", ["a" * 4000, "zzz", "😡" * 4000, "!" * 4000])
+def test_one_letter_repeated_or_symbols_keep_the_conversation_language(detector: LanguageDetector, text: str) -> None:
+    assert detector.detect(text, previous="en").code == "en"
+    assert detector.detect(text).code == "zh"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("我的order还没到 please check", "zh"), ("iPhone 15 Pro Max 什么时候有货", "zh"),
+    ("my 订单 has not arrived yet, where is it please", "en"),
+])
+def test_mixed_scripts(detector: LanguageDetector, text: str, lang: str) -> None:
+    assert detector.detect(text).code == lang
+
+
+def test_links_and_addresses_are_not_language(detector: LanguageDetector) -> None:
+    assert detector.detect("退款 https://shop.example.com/orders/123?lang=en").code == "zh"
+    assert detector.detect("我的邮箱 someone.name@example.com").code == "zh"
+    assert detector.detect("x" * 3000 + "@example.com 退款").code == "zh"  # no quadratic backtracking either
+
+
 def test_script_beats_previous_language(detector: LanguageDetector) -> None:
     assert detector.detect("退款", previous="en").code == "zh"
     assert detector.detect("where is my order", previous="zh").code == "en"
