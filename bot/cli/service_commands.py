@@ -7,6 +7,8 @@ import asyncio
 import json
 import sys
 
+from rich.markup import escape
+
 from bot.auth import ensure_admin_token
 from bot.cli.common import CliError, build_services, split_list, stderr, stdout
 from bot.config import ChannelConfig, Settings
@@ -60,8 +62,17 @@ async def start(settings: Settings, args: argparse.Namespace) -> int:
         err.print(f"Generated an admin API token; it is stored in {generated} (readable only by you).")
     elif not settings.server.api_token:
         err.print(f"Admin API token: see {settings.data_dir / 'admin_token'}")
-    err.print(f"Serving on http://{host}:{port}  (health: /healthz, API docs: /api/openapi.json)")
-    await serve(settings, host, port)
+    ready = asyncio.Event()
+
+    async def announce() -> None:  # only once the port is open: a failed start must not claim it serves
+        await ready.wait()
+        err.print(f"Serving on http://{host}:{port}  (health: /healthz, API docs: /api/openapi.json)")
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await serve(settings, host, port, ready=ready)
+    finally:
+        announcer.cancel()
     return 0
 
 
@@ -78,7 +89,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
             text = line.strip()[:MAX_MESSAGE_CHARS]
             result = await services.runtime.feed(InboundEvent(channel="cli", customer_id=args.customer_id, text=text))
             for reply in result["replies"]:
-                out.print(f"[bold cyan]bot>[/bold cyan] {reply['text']}", markup=True)
+                out.print(f"[bold cyan]bot>[/bold cyan] {escape(reply['text'])}", markup=True)
             if args.debug:
                 faq = result["faq"]
                 out.print(
