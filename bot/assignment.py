@@ -3,6 +3,7 @@
 Order of preference, as the issue fixes it:
 1. only agents with free capacity (active chats < max) are candidates at all;
 2. an agent with the needed skill (intent/category) beats one without;
+2b. then an agent whose skills include one of the customer's tags (a "vip" desk for vip customers);
 3. an agent speaking the customer's language beats one who does not;
 4. the least busy (active / max, so 1 of 2 is busier than 1 of 5);
 5. ties go to whoever has waited longest since their last assignment (never assigned = longest);
@@ -49,23 +50,26 @@ class AgentLoad:
 class AssignmentNeed:
     skill: str | None = None
     language: str | None = None
+    customer_tags: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, skill: str | None, language: str | None) -> AssignmentNeed:
-        return cls(skill.lower() if skill else None, normalize_language(language))
+    def of(cls, skill: str | None, language: str | None, customer_tags: Iterable[str] = ()) -> AssignmentNeed:
+        return cls(skill.lower() if skill else None, normalize_language(language),
+                   frozenset(t.lower() for t in customer_tags))
 
 
 def choose_agent(candidates: Sequence[AgentLoad], need: AssignmentNeed) -> AgentLoad | None:
     """The best candidate with capacity, or None when everyone is full (the handoff waits)."""
-    skill, language = need.skill, need.language
+    skill, language, tags = need.skill, need.language, need.customer_tags
     best: AgentLoad | None = None
-    best_key: tuple[bool, bool, float, str, str] | None = None
+    best_key: tuple[bool, bool, bool, float, str, str] | None = None
     for c in candidates:
         if c.active >= c.max_chats:
             continue
         # Tuples compare left to right; False sorts before True, so "missing" ranks later.
         key = (
             skill is not None and skill not in c.skills,
+            bool(tags) and tags.isdisjoint(c.skills),
             language is not None and language not in c.languages,
             c.active / c.max_chats,
             c.last_assigned_at or "",  # "" sorts before every timestamp: never assigned waits longest

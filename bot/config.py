@@ -126,6 +126,8 @@ class AgentsConfig(_Model):
     max_concurrent_chats: int = Field(5, ge=1, le=100)
     online_hours: str = "00:00-24:00"
     auto_away_after: int = Field(900, ge=0, description="seconds idle before away")
+    # Customers tagged with one of these wait as at least `high` priority in the handoff queue.
+    priority_tags: list[str] = Field(default_factory=lambda: ["vip"])
 
     @field_validator("online_hours")
     @classmethod

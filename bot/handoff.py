@@ -83,7 +83,8 @@ class HandoffQueue(AgentActions):
             open_h = await self._store.handoffs.open_for(conv.id)
             return HandoffOutcome(relayed.conversation, relayed.replies, open_h.ticket_id if open_h else None,
                                   conv.agent_id)
-        priority = priority if priority in PRIORITIES else "normal"
+        tags = await self._customers.tags(conv.customer_id)
+        priority = self._priority_for(priority if priority in PRIORITIES else "normal", tags)
         language = language or conv.language
         queued = self._machine.fire(conv, "request_handoff", priority=priority, handoff_reason=reason[:200])
         stale = await self._store.handoffs.open_for(conv.id)
@@ -91,7 +92,7 @@ class HandoffQueue(AgentActions):
             await self._store.handoffs.end(stale.id, now_iso(), "abandoned")
         # Held only for the decision and the row that takes the seat; the ticket is opened after.
         async with self._assigning:
-            pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(skill, language))
+            pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(skill, language, tags))
             agent_id = pick.agent_id if pick else None
             at = now_iso()
             handoff = await self._store.handoffs.create(Handoff(
@@ -180,8 +181,9 @@ class HandoffQueue(AgentActions):
                 return ""
             if current.assigned_at is not None:
                 return ""
+            tags = await self._customers.tags(conv.customer_id)
             async with self._assigning:
-                pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(h.skill, h.language))
+                pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(h.skill, h.language, tags))
                 if pick is None:
                     return None
                 if not await self._store.handoffs.claim(h.id, pick.agent_id, now_iso()):
@@ -192,6 +194,13 @@ class HandoffQueue(AgentActions):
         return pick.agent_id
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _priority_for(self, priority: str, customer_tags: tuple[str, ...]) -> str:
+        """Customers with a priority tag (agents.priority_tags, e.g. vip) wait as at least `high`."""
+        if set(customer_tags) & set(self._settings.agents.priority_tags) and \
+                PRIORITIES.index(priority) > PRIORITIES.index("high"):
+            return "high"
+        return priority
 
     def _waiting_reply(self, language: str, position: int) -> Reply:
         if self._agents.within_online_hours():

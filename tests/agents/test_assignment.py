@@ -34,10 +34,16 @@ CASES = [
     pytest.param([agent("a", 5, 5), agent("b", 3, 3)], (None, "zh"), None, id="everyone full: wait"),
     pytest.param([], (None, "zh"), None, id="nobody online"),
     pytest.param([agent("a"), agent("b", skills=("Refund",))], ("REFUND", None), "b", id="skills ignore case"),
+    pytest.param([agent("a"), agent("b", 3, skills=("vip",))], (None, "zh", ("VIP",)), "b",
+                 id="customer tag matches a skill"),
+    pytest.param([agent("a", skills=("refund",)), agent("b", skills=("vip",))], ("refund", "zh", ("vip",)), "a",
+                 id="intent skill ranks above customer tag"),
+    pytest.param([agent("a", skills=("vip",), languages=("en",)), agent("b")], (None, "zh", ("vip",)), "a",
+                 id="customer tag ranks above language"),
 ]
 
 
 @pytest.mark.parametrize(("candidates", "need", "expected"), CASES)
-def test_choose_agent(candidates: list[AgentLoad], need: tuple[str | None, str | None], expected: str | None) -> None:
+def test_choose_agent(candidates: list[AgentLoad], need: tuple, expected: str | None) -> None:
     chosen = choose_agent(candidates, AssignmentNeed.of(*need))
     assert (chosen.agent_id if chosen else None) == expected

@@ -117,3 +117,19 @@ async def test_enqueue_links_a_ticket_the_caller_opened(env: Env) -> None:
     out = await env.handoff(conv, ticket_id=view.ticket.id)
     assert out.ticket_id == view.ticket.id
     assert (await env.store.db.fetchone("SELECT COUNT(*) AS n FROM tickets"))["n"] == 1
+
+
+async def test_vip_customers_jump_the_queue_and_reach_the_vip_desk(env: Env) -> None:
+    from bot.customers import CustomerService, CustomerUpdate
+
+    await CustomerService(env.store).upsert("c-vip", CustomerUpdate(tags=["vip"]))
+    plain = await env.handoff(await env.conversation("c1"))
+    vip = await env.handoff(await env.conversation("c-vip"))
+    assert (plain.position, vip.position) == (1, 1)  # the vip waits ahead of earlier normal customers
+    assert [h.customer_id for h in await env.store.handoffs.waiting()] == ["c-vip", "c1"]
+    assert (await env.tickets.get(vip.ticket_id or "")).ticket.priority == "high"
+
+    await env.agent("alice", max_chats=1)
+    await env.agent("vera", skills=("vip",), max_chats=1)
+    assigned = dict(await env.queue.drain_queue())
+    assert assigned == {vip.conversation.id: "vera", plain.conversation.id: "alice"}
