@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -23,11 +24,17 @@ def mask(value: str) -> str:
     return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], value)
 
 
+@lru_cache(maxsize=1024)
+def _secret_key(key: str) -> bool:
+    # Every log line runs this for each of its keys; the set of keys in use is small.
+    return any(s in key.lower() for s in _SECRET_KEYS)
+
+
 def _mask_pii(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
     for key, value in list(event.items()):
         if key in ("event", "level", "timestamp", "logger"):
             continue
-        if any(s in key.lower() for s in _SECRET_KEYS) and method != "debug":
+        if method != "debug" and _secret_key(key):
             event[key] = "[redacted]"
         elif isinstance(value, str):
             event[key] = mask(value)

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.config import Settings
+from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
 from bot.kb.embedding import Embedder, make_embedder
 from bot.kb.faq import FaqEntry
@@ -24,6 +25,7 @@ from bot.kb.retriever import Calibration, KBHit, Retriever
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
+_READY_LIMIT = 1024
 
 
 class FaqStore(Protocol):
@@ -78,6 +80,10 @@ class KnowledgeBase:
         self._index = index
         self._entries: dict[str, FaqEntry] = {}
         self._write_lock = asyncio.Lock()
+        self._batcher = SearchBatcher(retriever, getattr(retriever.embedder, "aembed", None))
+        # Hits computed by `prefetch`, taken by the next `search` of the same query.
+        self._ready: dict[tuple[str, int], list[KBHit]] = {}
+        self._version = 0  # bumped by every index change, so a prefetch never outlives one
 
     @classmethod
     async def open(
@@ -129,6 +135,11 @@ class KnowledgeBase:
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
+        self._changed()
+
+    def _changed(self) -> None:
+        self._ready.clear()
+        self._version += 1
 
     @property
     def threshold(self) -> float:
@@ -156,6 +167,7 @@ class KnowledgeBase:
             for e, v in zip(entries, vecs, strict=True):
                 self._retriever.upsert(e.id, e.texts, v)
                 self._entries[e.id] = e
+            self._changed()
             return result
 
     async def delete(self, faq_id: str) -> bool:
@@ -163,6 +175,7 @@ class KnowledgeBase:
             found = await self._store.delete_faq(faq_id)
             await asyncio.to_thread(self._index.delete, faq_id)
             self._retriever.remove(faq_id)
+            self._changed()
             return self._entries.pop(faq_id, None) is not None or found
 
     async def reindex(self, progress: Progress | None = None) -> int:
@@ -183,7 +196,26 @@ class KnowledgeBase:
 
     def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
         k = top_k or self._settings.knowledge_base.top_k
-        return self._results(self._retriever.search(query, k))
+        hits = self._ready.pop((query, k), None)
+        return self._results(hits if hits is not None else self._retriever.search(query, k))
+
+    async def prefetch(self, query: str, top_k: int | None = None) -> None:
+        """Compute what the next `search(query)` returns, batched with the concurrent turns'
+        queries and off the event loop (see batch.py). The pipeline's synchronous search then
+        only picks the hits up. A failure here is left to that search to raise."""
+        k = top_k or self._settings.knowledge_base.top_k
+        if not query.strip():
+            return
+        version = self._version
+        try:
+            hits = await self._batcher.search(query, k)
+        except Exception:
+            return
+        if version != self._version:
+            return
+        if len(self._ready) > _READY_LIMIT:  # searches that never came (a turn failed first)
+            self._ready.clear()
+        self._ready[(query, k)] = hits
 
     async def asearch(self, query: str, top_k: int | None = None) -> list[KBResult]:
         """Like `search`, but an API embedder embeds the query without blocking the loop."""
@@ -199,6 +231,7 @@ class KnowledgeBase:
         return results[0] if results and results[0].matched else None
 
     async def close(self) -> None:
+        await asyncio.to_thread(self._batcher.close)
         aclose = getattr(self.embedder, "aclose", None)
         if aclose is not None:
             await aclose()

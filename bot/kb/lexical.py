@@ -37,6 +37,7 @@ class LexicalIndex:
         self._idf = np.zeros(0)
         self._idf_unseen = 0.0
         self._doc_mass = np.zeros(0)
+        self._doc_div = np.zeros(0)
 
     def set_row(self, row: int, text: str | None) -> None:
         """Index `text` at `row` (None clears the row)."""
@@ -73,6 +74,7 @@ class LexicalIndex:
         self._post = sp.csr_matrix((bm25, (terms, rows)), shape=shape)
         self._idf_post = sp.csr_matrix((idf_t, (terms, rows)), shape=shape)
         self._doc_mass = np.bincount(rows, weights=idf_t, minlength=n_rows)
+        self._doc_div = np.maximum(self._doc_mass, 1e-9)  # dcov's denominator, computed once
         self._dirty = False
 
     def scores(self, query: str, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +82,6 @@ class LexicalIndex:
         if self._dirty:
             self._rebuild()
         assert self._post is not None and self._idf_post is not None
-        qcov = np.zeros(n_rows)
-        dcov = np.zeros(n_rows)
         ids: list[int] = []
         q_mass = 0.0
         for term in set(lexical_terms(query)):
@@ -92,12 +92,17 @@ class LexicalIndex:
                 ids.append(tid)
                 q_mass += self._idf[tid]
         if not ids or q_mass <= 0:
-            return qcov, dcov
+            return np.zeros(n_rows), np.zeros(n_rows)
         ptr, idx, bm, iw = self._post.indptr, self._post.indices, self._post.data, self._idf_post.data
         sel = np.concatenate([np.arange(ptr[t], ptr[t + 1]) for t in ids])
         rows = idx[sel]
         m = min(n_rows, self._post.shape[1])
-        qcov[:m] = np.bincount(rows, weights=bm[sel], minlength=m)[:m] / q_mass
+        qsum = np.bincount(rows, weights=bm[sel], minlength=m)[:m]
         hit = np.bincount(rows, weights=iw[sel], minlength=m)[:m]
-        dcov[:m] = hit / np.maximum(self._doc_mass[:m], 1e-9)
+        if m == n_rows:  # the usual case: no padding, so no zero arrays and copies
+            qcov = np.divide(qsum, q_mass, out=qsum)
+            return np.minimum(qcov, 1.0, out=qcov), np.divide(hit, self._doc_div[:m], out=hit)
+        qcov, dcov = np.zeros(n_rows), np.zeros(n_rows)
+        qcov[:m] = qsum / q_mass
+        dcov[:m] = hit / self._doc_div[:m]
         return np.minimum(qcov, 1.0), dcov

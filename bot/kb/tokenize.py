@@ -33,7 +33,7 @@ def _jieba() -> jieba.Tokenizer:
         with _lock:
             if _tokenizer is None:
                 jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                tok = jieba.dt  # the default tokenizer: sentiment uses it too, so the dictionary loads once
                 tok.initialize()
                 _tokenizer = tok
     return _tokenizer
