@@ -41,9 +41,21 @@ def _mask_pii(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+class _CurrentStderr:
+    """sys.stderr looked up at every write: test runners and embedding programs swap it after
+    logging is configured, and a stream captured once may be closed by then."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "info", *, json: bool = True, stream: Any = None) -> None:
     lvl = getattr(logging, level.upper(), logging.INFO)
-    logging.basicConfig(level=lvl, stream=stream or sys.stderr, format="%(message)s")
+    stream = stream or _CurrentStderr()
+    logging.basicConfig(level=lvl, stream=stream, format="%(message)s")
     for noisy in ("aiohttp.access", "chromadb", "httpx", "jieba", "openai", "transitions"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json else (
@@ -59,6 +71,6 @@ def configure_logging(level: str = "info", *, json: bool = True, stream: Any = N
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
