@@ -36,3 +36,21 @@ async def test_bench_end_to_end_small(tmp_path: Path) -> None:
     assert json.loads(json.dumps(report.as_dict()))["kb_size"] == 200
     assert "msg/s" in report.render_text()
     assert any("healthy" in n for n in notes)
+
+
+def test_bench_search_reports_latency_percentiles(config_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    code = main(["--config", str(config_path), "bench", "--search", "--kb-size", "200", "--messages", "30", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["entries"] == 200 and report["queries"] == 30
+    assert 0 < report["p50_ms"] <= report["p95_ms"] <= report["p99_ms"]
+
+
+def test_bench_rejects_a_tiny_kb(config_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    assert main(["--config", str(config_path), "bench", "--search", "--kb-size", "3"]) == 2
+    assert "--kb-size" in capsys.readouterr().err

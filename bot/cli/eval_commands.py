@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="instead: seed --tickets/--history tickets and messages and time the reports")
     what.add_argument("--handoff", action="store_true",
                       help="instead: time handoff assignment decisions with --agents agents online")
+    what.add_argument("--search", action="store_true",
+                      help="instead: in-process knowledge-base search latency at --kb-size entries")
     p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
     p.add_argument("--history", type=int, default=1_000_000, help="messages seeded with --reports (default 1000000)")
     p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
@@ -122,6 +124,8 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
             return await _bench_reports(settings, args)
         if args.handoff:
             return await _bench_handoff(args)
+        if args.search:
+            return await _bench_search(settings, args)
         return await _bench_messages(args)
     except BenchError as exc:
         raise CliError(f"bench: {exc}") from None
@@ -180,4 +184,20 @@ async def _bench_handoff(args: argparse.Namespace) -> int:
         print_json(report)
     else:
         stdout().print(render(report), markup=False)
+    return 0
+
+
+async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.kb.evaluation import bench_search
+
+    if not 10 <= args.kb_size <= 200_000:
+        raise CliError("--kb-size: between 10 and 200000")
+    with progress_bar("indexing") as progress:
+        report = bench_search(settings, args.kb_size, min(args.messages, 5000), progress=progress)
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(f"search over {report['entries']:,} FAQs, {report['queries']:,} queries, one at a time: "
+                       f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms "
+                       f"(index built in {report['index_seconds']} s)", markup=False)
     return 0
