@@ -115,12 +115,28 @@ class AgentDirectory:
         if agent is None:
             return None
         now = datetime.now(UTC)
+        if self._expired(agent, now):
+            log.info("agent_token_expired", agent_id=agent.id)
+            return None
         if agent.id in self._auto_away and agent.status == "away":
             return await self.set_status(agent.id, "online")
         seen = parse_ts(agent.last_seen_at)
         if seen is None or now - seen >= TOUCH_EVERY:
             await self._store.agents.touch(agent.id, now.isoformat(timespec="microseconds"))
         return agent
+
+    def _expired(self, agent: Agent, now: datetime) -> bool:
+        ttl = self._settings.agents.token_ttl_days
+        issued = parse_ts(agent.token_issued_at or agent.created_at)
+        return ttl > 0 and issued is not None and now - issued >= timedelta(days=ttl)
+
+    async def rotate_token(self, agent_id: str) -> str:
+        """A new API token for the agent (shown once); the old one stops working at once."""
+        token = secrets.token_urlsafe(32)
+        if not await self._store.agents.replace_token(agent_id, hash_token(token), now_iso()):
+            raise AgentInputError("agent_id", f"no agent {agent_id!r}")
+        log.info("agent_token_rotated", agent_id=agent_id)
+        return token
 
     async def set_status(self, agent_id: str, status: str) -> Agent | None:
         if status not in STATUSES:

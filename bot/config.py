@@ -126,6 +126,7 @@ class AgentsConfig(_Model):
     max_concurrent_chats: int = Field(5, ge=1, le=100)
     online_hours: str = "00:00-24:00"
     auto_away_after: int = Field(900, ge=0, description="seconds idle before away")
+    token_ttl_days: int = Field(90, ge=0, description="days an agent API token is valid; 0 = no expiry")
     # Customers tagged with one of these wait as at least `high` priority in the handoff queue.
     priority_tags: list[str] = Field(default_factory=lambda: ["vip"])
 

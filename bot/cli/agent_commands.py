@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=add_agent)
 
+    p = sub.add_parser("rotate_agent_token", help="issue a new API token for an agent (the old one stops working)")
+    p.add_argument("--agent_id", "--agent-id", dest="agent_id", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=rotate_agent_token)
+
     p = sub.add_parser("list_agents", help="list agents with presence and current chats")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=list_agents)
@@ -67,6 +72,23 @@ async def add_agent(settings: Settings, args: argparse.Namespace) -> int:
               f"languages: {', '.join(agent.languages) or '-'}; max chats: {agent.max_concurrent_chats}")
     out.print(f"API token (shown only now; store it safely): {token}")
     stderr().print("The agent signs in with: Authorization: Bearer <token>  (console: /console)")
+    return 0
+
+
+async def rotate_agent_token(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_store(settings)
+    try:
+        try:
+            token = await AgentDirectory(settings, store).rotate_token(args.agent_id.strip())
+        except AgentInputError as exc:
+            raise CliError(f"--{exc}") from None
+    finally:
+        await store.close()
+    if args.json:
+        print_json({"agent_id": args.agent_id.strip(), "token": token})
+    else:
+        stdout().print(f"new API token for {args.agent_id.strip()} (shown only now; the old one no longer works): "
+                       f"{token}")
     return 0
 
 

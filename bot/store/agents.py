@@ -33,6 +33,7 @@ class Agent:
     last_seen_at: str | None = None
     last_assigned_at: str | None = None
     created_at: str = ""
+    token_issued_at: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Agent:
@@ -46,6 +47,7 @@ class Agent:
             last_seen_at=row["last_seen_at"],
             last_assigned_at=row["last_assigned_at"],
             created_at=row["created_at"],
+            token_issued_at=row["token_issued_at"],
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,10 +72,11 @@ class AgentRepo:
         try:
             await self._db.execute(
                 """INSERT INTO agents (id, name, skills, languages, max_concurrent_chats, status, token_hash,
-                       last_seen_at, last_assigned_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       last_seen_at, last_assigned_at, created_at, token_issued_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (agent.id, agent.name, dumps(list(agent.skills)), dumps(list(agent.languages)),
                  agent.max_concurrent_chats, agent.status, token_hash, agent.last_seen_at,
-                 agent.last_assigned_at, agent.created_at),
+                 agent.last_assigned_at, agent.created_at, agent.token_issued_at or agent.created_at),
             )
         except sqlite3.IntegrityError as exc:
             if "agents.id" in str(exc):
@@ -98,6 +101,11 @@ class AgentRepo:
     async def set_status(self, agent_id: str, status: str, at: str) -> bool:
         return await self._db.execute(
             "UPDATE agents SET status = ?, last_seen_at = ? WHERE id = ?", (status, at, agent_id)
+        ) == 1
+
+    async def replace_token(self, agent_id: str, token_hash: str, at: str) -> bool:
+        return await self._db.execute(
+            "UPDATE agents SET token_hash = ?, token_issued_at = ? WHERE id = ?", (token_hash, at, agent_id)
         ) == 1
 
     async def touch(self, agent_id: str, at: str) -> None:

@@ -238,4 +238,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX tickets_resolution_breached ON tickets(sla_resolution_due) WHERE resolution_breached = 1;
         """,
     ),
+    (
+        6,
+        """
+        -- Agent tokens expire (agents.token_ttl_days) and can be rotated; older rows count from creation.
+        ALTER TABLE agents ADD COLUMN token_issued_at TEXT;
+        UPDATE agents SET token_issued_at = created_at;
+        """,
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -227,3 +228,15 @@ async def test_customer_to_agent_and_rating_end_to_end(client: TestClient) -> No
     assert rated["state"] == "closed"
     ratings = await services(client).store.ratings.for_conversation(conv_id)
     assert [(r.score, r.agent_id, r.ticket_id) for r in ratings] == [(5, "alice", first["ticket_id"])]
+
+
+async def test_an_expired_agent_token_is_401(client: TestClient) -> None:
+    token = await add_agent(client, "old-timer")
+    s = services(client)
+    ttl = s.settings.agents.token_ttl_days
+    issued = (datetime.now(UTC) - timedelta(days=ttl, minutes=1)).isoformat()
+    await s.store.db.execute("UPDATE agents SET token_issued_at = ? WHERE id = ?", (issued, "old-timer"))
+    resp = await client.get("/api/handoffs", headers=auth(token))
+    assert resp.status == 401 and "expired" in (await resp.json())["message"]
+    fresh = await s.agents.rotate_token("old-timer")
+    assert (await client.get("/api/handoffs", headers=auth(fresh))).status == 200

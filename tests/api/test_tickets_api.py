@@ -30,11 +30,12 @@ async def count(client: TestClient, table: str) -> int:
 
 async def add_agent(client: TestClient, agent_id: str, token: str | None = None) -> None:
     from bot.agents import hash_token  # the agents module owns the token scheme
+    from bot.store.models import now_iso
 
     await client.server.app[SERVICES].store.db.execute(
         """INSERT INTO agents (id, name, max_concurrent_chats, status, token_hash, created_at)
-           VALUES (?, ?, 5, 'offline', ?, '2025-01-01T00:00:00+00:00')""",
-        (agent_id, agent_id, hash_token(token or f"unused-{agent_id}")),
+           VALUES (?, ?, 5, 'offline', ?, ?)""",  # created now: agent tokens expire (agents.token_ttl_days)
+        (agent_id, agent_id, hash_token(token or f"unused-{agent_id}"), now_iso()),
     )
 
 

@@ -104,3 +104,15 @@ def test_update_customer_bad_input(config_path: Path, capsys: pytest.CaptureFixt
     assert run(config_path, "update_customer", "--customer_id", "c1", *argv) == 2
     assert capsys.readouterr().err.strip().startswith(f"error: {flag}:")
     assert asyncio.run(_count(config_path, "customers")) == 0
+
+
+def test_rotate_agent_token_replaces_the_old_token(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_path, "add_agent", "--agent_id", "carol", "--name", "Carol", "--json") == 0
+    old = json.loads(capsys.readouterr().out)["token"]
+    assert run(config_path, "rotate_agent_token", "--agent_id", "carol", "--json") == 0
+    new = json.loads(capsys.readouterr().out)["token"]
+    assert new != old
+    assert asyncio.run(_resolve(config_path, old)) is None
+    assert asyncio.run(_resolve(config_path, new)) == "carol"
+    assert run(config_path, "rotate_agent_token", "--agent_id", "nobody") == 2
+    assert "--agent_id" in capsys.readouterr().err
