@@ -105,3 +105,17 @@ async def test_replies_follow_the_language_of_the_current_message(client: TestCl
     chinese = await say(client, "转人工", customer="cust-l")
     assert chinese["language"] == "zh" and chinese["route"] == "handoff"
     assert "人工" in chinese["replies"][0]["text"], chinese["replies"]
+
+
+async def test_the_optional_reason_lands_in_the_ticket_and_no_thanks_skips_it(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    await say(client, "我要退款", customer="cust-r")
+    await say(client, "202611230002", customer="cust-r")
+    with_reason = await say(client, "尺码不合适", customer="cust-r")
+    ticket = (await services.tickets.get(with_reason["ticket_id"])).ticket
+    assert "尺码不合适" in ticket.description and "202611230002" in ticket.description
+
+    await say(client, "我要退款", customer="cust-s")
+    await say(client, "202611230003", customer="cust-s")
+    skipped = await say(client, "不用了", customer="cust-s")
+    assert skipped["ticket_id"], "declining the optional question still files the refund"

@@ -7,7 +7,6 @@ invalid answers the customer is handed to a human rather than looping.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +14,12 @@ from bot.actions.base import ActionContext, ActionOutcome
 from bot.dialogue.texts import text
 from bot.events import Reply
 from bot.pipeline.intent_spec import IntentCatalog, IntentSpec, SlotSpec
-from bot.routing.policy import next_slot
+from bot.routing.policy import PENDING, is_skip, next_slot, pending_slot
 
 if TYPE_CHECKING:
     from bot.actions.escalation import EscalationActions
     from bot.dialogue.machine import ConversationMachine
     from bot.tickets import TicketService
-
-_SKIP = re.compile(r"^\s*(跳过|没有|无|不用|skip|none|no|n/a)\s*[.!。！]*\s*$", re.I)
-
 
 def _localized(variants: dict[str, str], language: str) -> str:
     return variants.get(language) or variants.get("en") or next(iter(variants.values()))
@@ -56,14 +52,14 @@ class FlowActions:
         spec = self._catalog.get(conv.flow or "")
         if spec is None:  # the intents changed under a running flow: end it politely
             return await self.cancel_flow(ctx)
-        slot = next_slot(spec, conv.slots)
+        slot = pending_slot(spec, conv.slots)
         if slot is None:
             return await self._finish(ctx, spec)
         slots = dict(conv.slots)
         answer = ctx.analysis.text.strip()
         lang = ctx.analysis.language.code
-        if not slot.required and _SKIP.match(answer):
-            slots.setdefault("_asked_optional", []).append(slot.name)
+        if not slot.required and is_skip(answer):
+            slots.pop(PENDING, None)
             return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
         value = slot.find(answer) or (answer if slot.validate_value(answer) else None)
         if value is None:
@@ -78,6 +74,7 @@ class FlowActions:
             return ActionOutcome((Reply("text", error),), replace(conv, slots=slots))
         slots[slot.name] = value[:200]
         slots.pop("_invalid", None)
+        slots.pop(PENDING, None)
         return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
 
     async def faq_in_flow(self, ctx: ActionContext) -> ActionOutcome:
@@ -87,7 +84,7 @@ class FlowActions:
         lang = ctx.analysis.language.code
         answer = Reply("text", match.entry.answer_for(lang))
         spec = self._catalog.get(ctx.conversation.flow or "")
-        slot = next_slot(spec, ctx.conversation.slots) if spec else None
+        slot = pending_slot(spec, ctx.conversation.slots) if spec else None
         replies = (answer, self._prompt(slot, lang)) if slot else (answer,)
         return ActionOutcome(replies, ctx.conversation)
 
@@ -99,11 +96,9 @@ class FlowActions:
         slot = next_slot(spec, ctx.conversation.slots)
         if slot is None:
             return await self._finish(ctx, spec)
-        slots = dict(ctx.conversation.slots)
-        if not slot.required:
-            asked = slots.setdefault("_asked_optional", [])
-            if slot.name not in asked:
-                asked.append(slot.name)
+        slots = {**ctx.conversation.slots, PENDING: slot.name}
+        if not slot.required and slot.name not in slots.get("_asked_optional", ()):
+            slots["_asked_optional"] = [*slots.get("_asked_optional", ()), slot.name]  # a copy: never mutate state
         prompt = self._prompt(slot, ctx.analysis.language.code)
         return ActionOutcome((*before, prompt), replace(ctx.conversation, slots=slots))
 

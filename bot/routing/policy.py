@@ -15,9 +15,29 @@ _CANCEL = re.compile(
 )
 
 
+_SKIP = re.compile(r"^\s*(跳过|没有|无|不用了?|不需要|skip|none|no( thanks)?|n/?a)\s*[.!。！]*\s*$", re.I)
+PENDING = "_pending"  # slot key: the slot the last prompt asked for
+
+
 def is_cancel(text: str) -> bool:
     """A message that abandons the open form (not "取消订单", which is an intent of its own)."""
     return _CANCEL.match(text) is not None
+
+
+def is_skip(text: str) -> bool:
+    """A "no" to an optional question ("不用了" there skips the question, not the whole form)."""
+    return _SKIP.match(text) is not None
+
+
+def pending_slot(spec: IntentSpec, slots: Mapping[str, Any]) -> SlotSpec | None:
+    """The slot the customer is answering: the one last asked for (an optional slot counts as
+    asked as soon as its prompt went out, so next_slot alone would skip its answer)."""
+    name = slots.get(PENDING)
+    if name and name not in slots:
+        for slot in spec.slots:
+            if slot.name == name:
+                return slot
+    return next_slot(spec, slots)
 
 
 def next_slot(spec: IntentSpec, slots: Mapping[str, Any]) -> SlotSpec | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.events import Route
 from bot.pipeline.analysis import Analysis
-from bot.routing.policy import RoutingPolicy, is_cancel, next_slot
+from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
 from bot.store.models import Conversation
 
 
@@ -75,10 +75,10 @@ def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | N
 def collecting(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     if conv.state != "collecting":
         return None
-    if is_cancel(a.text):
-        return Decision("collect", "cancel_flow", "customer cancelled the form", intent=conv.flow)
     spec = p.catalog.get(conv.flow or "")
-    slot = next_slot(spec, conv.slots) if spec else None
+    slot = pending_slot(spec, conv.slots) if spec else None
+    if is_cancel(a.text) and not (slot is not None and not slot.required and is_skip(a.text)):
+        return Decision("collect", "cancel_flow", "customer cancelled the form", intent=conv.flow)
     if slot is not None and a.faq_match is not None and a.intent is not None and a.intent.is_question:
         if slot.find(a.text) is None and not slot.validate_value(a.text):
             # A side question while a form is open: answer it, then ask for the slot again.
