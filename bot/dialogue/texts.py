@@ -69,7 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "slot_skip_hint": {
         "zh": "（可回复“跳过”）",
-        "en": "(you can reply \"skip\")",
+        "en": " (you can reply \"skip\")",
     },
     "slot_invalid": {
         "zh": "这个格式不对，请再试一次。",

@@ -44,6 +44,9 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 # Bounded local part: an unbounded `\S+@` retries from every position of a long run without "@",
 # which made 4,000 characters of one letter cost ~80 ms (quadratic backtracking).
 _EMAIL = re.compile(r"[^\s@]{1,64}@\S+")
+# Order numbers, tracking codes and model names ("A20261123001", "SF1234567", "iPhone15") say
+# nothing about the language; langdetect would call "A2026…" Portuguese.
+_CODE = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
 # The start of a message decides its language; a 4,000-character message costs no more than this.
 MAX_CHARS = 1000
 # Diacritics that single out one language among the Latin ones.
@@ -119,7 +122,7 @@ class LanguageDetector:
     def detect(self, text: str, previous: str | None = None) -> LanguageResult:
         fallback = previous if previous in self.supported else self.default
         counts: dict[str, int] = {}
-        cleaned = _strip_links(text[:MAX_CHARS])
+        cleaned = _CODE.sub(" ", _strip_links(text[:MAX_CHARS]))
         for ch in cleaned:
             s = _script(ch)
             if s:

@@ -82,3 +82,8 @@ def test_accuracy_on_short_customer_messages() -> None:
     report = evaluate_language(DATA / "short_messages_lang.csv")
     assert report.n >= 300
     assert report.accuracy >= 0.97, report.render_text()
+
+
+@pytest.mark.parametrize("code", ["A20261123001", "SF1234567890", "订单号 A20261123001", "iPhone15"])
+def test_codes_keep_the_conversation_language(detector: LanguageDetector, code: str) -> None:
+    assert detector.detect(code, previous="zh").code == "zh"
