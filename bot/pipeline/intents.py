@@ -1,6 +1,9 @@
 """Intent classifier: TF-IDF (word/Han-character uni+bigrams and char_wb 2-5-grams) + linear SVM.
 
-Trained at start from the intent YAML (well under a second for the defaults). Confidence is the
+Trained at start from the intent YAML (well under a second for the defaults). On large training
+sets (≥ `EMBED_MIN_EXAMPLES`, e.g. Banking77, CLINC150) the shipped static sentence embedding
+(knowledge/models, bot/kb/embedding.py) is appended as 128 dense features: it lends some
+synonymy that n-grams lack (5-fold CV on Banking77 train: 0.903 → 0.906). Confidence is the
 softmax of the SVM decision scores; below `threshold` the classifier answers "no intent" (None).
 When the training labels contain `oos` (out-of-scope examples, as in CLINC150) it is learned as
 one more class and predicting it also means None. `is_question` flags how-to/info questions
@@ -13,14 +16,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.pipeline.intent_spec import OOS_LABEL, IntentCatalog
 from bot.pipeline.results import IntentResult
 
+if TYPE_CHECKING:
+    from bot.kb.embedding import StaticEmbedder
+
 DEFAULT_THRESHOLD = 0.5  # for the shipped intents (which also train an out-of-scope class)
+# Below this many examples (the shipped intents have ~400) the embedding is not used: loading it
+# costs ~1 s at start, and with few examples the n-grams already separate the intents.
+EMBED_MIN_EXAMPLES = 2000
+_STATIC_MODEL = Path(__file__).resolve().parents[2] / "knowledge" / "models" / "static-zh-e5s-v1.npz"
 _TOKENS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 # How-to / information questions. Strong markers win over request phrasing ("我想问一下怎么退款").
@@ -63,6 +76,16 @@ def _tokens(text: str) -> list[str]:
     return toks + [f"{a} {b}" for a, b in pairwise(toks)]
 
 
+@lru_cache(maxsize=1)
+def _static_embedder() -> StaticEmbedder | None:
+    """Loaded once per process; None when the model file is absent (n-grams alone then)."""
+    if not _STATIC_MODEL.is_file():
+        return None
+    from bot.kb.embedding import StaticEmbedder
+
+    return StaticEmbedder.load(_STATIC_MODEL)
+
+
 def _softmax(d: np.ndarray, temperature: float) -> np.ndarray:
     z = d * temperature
     z = z - z.max(axis=1, keepdims=True)
@@ -73,15 +96,23 @@ def _softmax(d: np.ndarray, temperature: float) -> np.ndarray:
 class IntentClassifier:
     """Fit once, then `predict` is pure (safe to share between conversations and threads)."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, c: float = 0.5, temperature: float = 6.0,
-                 actions: dict[str, str] | None = None) -> None:
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, c: float | None = None, temperature: float = 6.0,
+                 actions: dict[str, str] | None = None, embed_weight: float = 1.0,
+                 embed_min_examples: int = EMBED_MIN_EXAMPLES) -> None:
         self.threshold = threshold
-        self.c = c
+        self.c = c  # None: 1.0 with the embedding features, 0.5 without (chosen on Banking77 train CV)
         self.temperature = temperature
         self.actions = dict(actions or {})
+        self.embed_weight = embed_weight
+        self.embed_min_examples = embed_min_examples
         self._vectorizer = None
         self._model = None
+        self._embedder: StaticEmbedder | None = None
         self.classes: tuple[str, ...] = ()
+
+    @property
+    def uses_embedding(self) -> bool:
+        return self._embedder is not None
 
     @classmethod
     def train(cls, catalog: IntentCatalog, threshold: float = DEFAULT_THRESHOLD) -> IntentClassifier:
@@ -90,6 +121,7 @@ class IntentClassifier:
         return clf.fit(texts, labels)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
+        import scipy.sparse as sp
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import FeatureUnion
         from sklearn.svm import LinearSVC
@@ -101,8 +133,15 @@ class IntentClassifier:
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                       lowercase=True)),
         ])
-        x = self._vectorizer.fit_transform(list(texts))
-        self._model = LinearSVC(C=self.c).fit(x, list(labels))
+        texts = list(texts)
+        x = self._vectorizer.fit_transform(texts)
+        use_embedding = self.embed_weight > 0 and len(texts) >= self.embed_min_examples
+        self._embedder = _static_embedder() if use_embedding else None
+        if self._embedder is not None:
+            dense = self._embedder.embed(texts) * self.embed_weight
+            x = sp.hstack([x, sp.csr_matrix(dense)], format="csr")
+        c = self.c if self.c is not None else (1.0 if self._embedder is not None else 0.5)
+        self._model = LinearSVC(C=c).fit(x, list(labels))
         self.classes = tuple(str(c) for c in self._model.classes_)
         self._compile()
         return self
@@ -121,7 +160,10 @@ class IntentClassifier:
             coef = np.vstack([-coef, coef])
         intercept = np.atleast_1d(self._model.intercept_)
         self._intercept = (np.concatenate([-intercept, intercept]) if len(intercept) == 1 else intercept)
-        self._coef_t = np.ascontiguousarray(coef.T, dtype=np.float32)  # (n_features, n_classes)
+        coef_t = np.asarray(coef.T, dtype=np.float32)  # (n_features, n_classes)
+        self._coef_t = np.ascontiguousarray(coef_t[:offset])
+        # The dense block's weights come pre-multiplied by embed_weight, as in training.
+        self._coef_dense = np.ascontiguousarray(coef_t[offset:] * self.embed_weight)
 
     def _decision(self, text: str) -> np.ndarray:
         out = self._intercept.astype(np.float32).copy()
@@ -132,6 +174,8 @@ class IntentClassifier:
             idx = np.fromiter((vocab[f] for f in counts), dtype=np.int64, count=len(counts))
             vals = (1.0 + np.log(np.fromiter(counts.values(), np.float32, len(counts)))) * idf[idx]
             out += (vals / np.linalg.norm(vals)) @ self._coef_t[idx + offset]
+        if self._embedder is not None:
+            out += self._embedder.embed([text])[0] @ self._coef_dense
         return out
 
     def _known(self, text: str) -> bool:

@@ -3,11 +3,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bot.pipeline.evaluation import evaluate_intents
-from bot.pipeline.intent_spec import IntentCatalog, load_intents
-from bot.pipeline.intents import IntentClassifier, is_question
+from bot.pipeline.evaluation import _tune_threshold, evaluate_intents
+from bot.pipeline.intent_spec import OOS_LABEL, IntentCatalog, load_intents
+from bot.pipeline.intents import _STATIC_MODEL, IntentClassifier, is_question
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,6 +22,7 @@ def test_default_intents_load_and_train(catalog: IntentCatalog) -> None:
         for lang in ("zh", "en"):
             assert len(intent.examples.get(lang, [])) >= 15, (intent.name, lang)
     assert clf.predict("你好").name == "greeting"
+    assert not clf.uses_embedding  # small data: start-up stays cheap (no 12 MB model load)
 
 
 def test_handoff(classifier: IntentClassifier) -> None:
@@ -121,3 +123,38 @@ def test_evaluate_intents_with_out_of_scope(tmp_path: Path) -> None:
     assert d["n_test"] == 3 and d["oos_recall"] is not None
     assert report.threshold_source == "tuned on 10% of train"
     assert 0 <= report.accuracy <= 1 and "in_scope_accuracy" in report.render_text()
+
+
+_TOPICS = {"refund": ["refund my order", "I want my money back", "give me a refund", "refund please",
+                      "money back now", "return for a refund"],
+           "track": ["where is my parcel", "track my order", "my package location", "has it shipped",
+                     "delivery status", "where is the order"],
+           "oos": ["what's the weather", "tell me a joke", "who won the game", "sing a song",
+                   "capital of france", "how tall is everest"]}
+
+
+@pytest.mark.skipif(not _STATIC_MODEL.is_file(), reason="static embedding model not shipped")
+def test_compiled_path_matches_sklearn_with_embedding() -> None:
+    import scipy.sparse as sp
+
+    texts = [t for items in _TOPICS.values() for t in items]
+    labels = [label for label, items in _TOPICS.items() for _ in items]
+    clf = IntentClassifier(embed_min_examples=1).fit(texts, labels)
+    assert clf.uses_embedding
+    probe = ["refund my parcel", "where's my money", "tell me the weather", "退款"]
+    assert clf._embedder is not None and clf._vectorizer is not None and clf._model is not None
+    x = sp.hstack([clf._vectorizer.transform(probe), sp.csr_matrix(clf._embedder.embed(probe))])
+    expected = clf._model.decision_function(x)
+    got = np.stack([clf._decision(t) for t in probe])
+    assert np.allclose(got, expected, atol=1e-4)
+
+
+def test_threshold_reaches_the_oos_recall_floor() -> None:
+    texts = [t for items in _TOPICS.values() for t in items]
+    labels = [label for label, items in _TOPICS.items() for _ in items]
+    clf = IntentClassifier().fit(texts, labels)
+    val = ["refund it", "track parcel", "play some music", "what time is it", "book a flight", "order pizza"]
+    gold = ["refund", "track", OOS_LABEL, OOS_LABEL, OOS_LABEL, OOS_LABEL]
+    clf.threshold = _tune_threshold(clf, val, gold, oos_share=0.2, min_oos_recall=0.75)
+    pred = [p or OOS_LABEL for p in clf.decide(clf.probabilities(val))]
+    assert np.mean([p == OOS_LABEL for p, g in zip(pred, gold, strict=True) if g == OOS_LABEL]) >= 0.75
