@@ -1,8 +1,9 @@
 """Sentiment of a customer message: negative / neutral / positive with a score in [-1, 1].
 
-A three-class logistic regression over TF-IDF features (Chinese character 1-3-grams, Latin word
-uni/bigrams, emoji and !/? marks), trained offline by `bot.pipeline.sentiment_train` on Chinese
-review corpora plus hand-written customer questions (the neutral class) and English phrases.
+A three-class logistic regression over TF-IDF features (Chinese character 1-3-grams, jieba words,
+negated spans, Latin word uni/bigrams, emoji and !/? marks), trained offline by
+`bot.pipeline.sentiment_train` on Chinese review corpora plus hand-written customer questions (the
+neutral class) and English phrases.
 snownlp was not enough: it scores neutral questions such as "请问可以开发票吗" as negative.
 The model is a plain .npz (vocabulary as UTF-8 text, float16 weights), so it loads with numpy
 alone and does not depend on the scikit-learn version it was trained with.
@@ -35,6 +36,9 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_HAN}]+|[^\W\d_{_HAN}]+(?:'[a-z]+)?|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _HAN_RUN = re.compile(rf"[{_HAN}]")
 _LETTER = re.compile(r"[^\W\d_]")  # any letter, Han included
+# A negation cue, optionally with a degree word, marks the next two characters "n:": "不太好吃"
+# otherwise shares its trigram "太好吃" with strong praise. +0.5 point of waimai validation accuracy.
+_NEGATION = re.compile(r"(?:不|没有|没|别|未|无)(?:太|很|怎么|是很|够|算|大|咋)?")
 # The review corpora hold no emoji and a lone "?"/"!" is one feature that L2 normalisation turns
 # into a full-weight vote ("?" alone scored -0.99, strongly negative, and opened a complaint
 # ticket). Messages without a letter are therefore read from these emoji only, and never count
@@ -54,7 +58,7 @@ def features(text: str) -> list[str]:
     """Feature strings of one text; the same function builds training and run-time features.
 
     Han characters give 1-3-grams plus jieba words (words add ~0.5 point of accuracy over
-    characters alone); Latin-script text gives words and word bigrams.
+    characters alone) and negated spans; Latin-script text gives words and word bigrams.
     """
     text = unicodedata.normalize("NFKC", text).lower()[:1000]
     out: list[str] = _jieba_words(text) if _HAN_RUN.search(text) else []
@@ -66,6 +70,7 @@ def features(text: str) -> list[str]:
             out.extend(tok)
             out.extend(padded[i : i + 2] for i in range(len(padded) - 1))
             out.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+            out.extend(f"n:{tok[m.end() : m.end() + 2]}" for m in _NEGATION.finditer(tok) if m.end() < len(tok))
         elif tok.isalpha() or "'" in tok:
             out.append(f"w:{tok}")
             if prev_word:

@@ -1,13 +1,15 @@
 """Offline training of the shipped sentiment model (knowledge/models/sentiment.npz).
 
     python -m bot.pipeline.sentiment_train --datasets ../shared/datasets \
-        --out knowledge/models/sentiment.npz
+        --out knowledge/models/sentiment.npz --C 2
 
 Trains on the TRAIN splits of waimai_10k, online_shopping_10_cats (without 酒店, which overlaps
 chnsenticorp_htl) and chnsenticorp_htl, plus the hand-written seed phrases in
 knowledge/models/sentiment_seed.csv (neutral customer questions in zh/en, English and Chinese
 customer-service praise/complaints: there is no English review corpus here). `--tune` holds out
 10% of the training rows to compare C values; test splits are only read for the final report.
+C=2, min_df=1 and keep=250,000 were chosen on that validation part (waimai 0.9199, online_shopping
+0.9303, htl 0.8694 binary accuracy; C=4: 0.9199/0.9301/0.8678 with 400,000 kept).
 """
 
 from __future__ import annotations
@@ -112,13 +114,17 @@ def matrix(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> csr
                       shape=(len(docs), len(vocab)))
 
 
-def fit(rows: list[Row], c: float, max_features: int, keep: int) -> SentimentModel:
+def fit(rows: list[Row], c: float, max_features: int, keep: int, min_df: int = 1) -> SentimentModel:
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.perf_counter()
     docs = [features(text) for text, _, _ in rows]
     seed_docs = [d for d, (_, _, src) in zip(docs, rows, strict=True) if src == "seed"]
-    vocab = build_vocab(docs, seed_docs, max_features, min_df=2)
+    # min_df=1: features seen in a single review barely fire at run time, but during fitting they let
+    # the model absorb odd or mislabelled reviews instead of bending the common n-grams to fit them
+    # (validation, 10% of train: waimai 0.9062 → 0.9146 with min_df 2 → 1, same C). They have tiny
+    # weights afterwards, so `keep` drops most of them from the shipped file.
+    vocab = build_vocab(docs, seed_docs, max_features, min_df)
     df = np.zeros(len(vocab))
     for feats in docs:
         for f in {f for f in feats if f in vocab}:
@@ -155,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--datasets", type=Path, required=True, help="folder holding waimai_10k/ etc.")
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "knowledge" / "models" / "sentiment.npz")
     ap.add_argument("--seed-file", type=Path, default=SEED_FILE)
-    ap.add_argument("--C", type=float, default=4.0, dest="c")
-    ap.add_argument("--max-features", type=int, default=400_000)
-    ap.add_argument("--keep", type=int, default=150_000, help="features kept in the shipped file")
+    ap.add_argument("--C", type=float, default=2.0, dest="c")
+    ap.add_argument("--max-features", type=int, default=2_000_000)
+    ap.add_argument("--min-df", type=int, default=1, help="training rows a feature must occur in")
+    ap.add_argument("--keep", type=int, default=250_000, help="features kept in the shipped file")
     ap.add_argument("--tune", type=float, nargs="*", help="C values to compare on a 10%% validation part")
     args = ap.parse_args(argv)
 
@@ -169,12 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         cut = len(shuffled) // 10
         val, part = shuffled[:cut], shuffled[cut:]
         for c in args.tune:
-            model = fit(part, c, args.max_features, args.keep)
+            model = fit(part, c, args.max_features, args.keep, args.min_df)
             for src in SOURCE_WEIGHT:
                 sub = [r for r in val if r[2] == src and r[1] != 1]
                 print(f"  C={c} val {src}: binary accuracy {binary_accuracy(model, sub):.4f} ({len(sub)})")
     print("training the final model on all training rows", flush=True)
-    model = fit(rows, args.c, args.max_features, args.keep)
+    model = fit(rows, args.c, args.max_features, args.keep, args.min_df)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")

@@ -31,6 +31,12 @@ def test_praise_is_positive(analyzer: SentimentAnalyzer) -> None:
     assert analyzer.analyze("great service, thank you so much", "en").label == "positive"
 
 
+def test_negated_praise_is_negative(analyzer: SentimentAnalyzer) -> None:
+    # "太好吃" is strong praise; without the negation features "不太好吃" scored positive.
+    assert analyzer.analyze("不太好吃", "zh").label == "negative"
+    assert analyzer.analyze("不错", "zh").label == "positive"
+
+
 def test_english_negative(analyzer: SentimentAnalyzer) -> None:
     assert analyzer.analyze("this is terrible", "en").label == "negative"
 
