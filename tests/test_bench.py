@@ -46,7 +46,9 @@ def test_bench_search_reports_latency_percentiles(config_path: Path, capsys) -> 
     assert code == 0, out
     report = json.loads(out)
     assert report["entries"] == 200 and report["queries"] == 30
-    assert 0 < report["p50_ms"] <= report["p95_ms"] <= report["p99_ms"]
+    for stage in ("search", "language_sentiment_intent", "pipeline"):
+        assert 0 < report[stage]["p50_ms"] <= report[stage]["p95_ms"] <= report[stage]["p99_ms"]
+    assert report["pipeline"]["p50_ms"] >= report["search"]["p50_ms"]
 
 
 def test_bench_rejects_a_tiny_kb(config_path: Path, capsys) -> None:

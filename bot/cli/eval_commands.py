@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     what.add_argument("--handoff", action="store_true",
                       help="instead: time handoff assignment decisions with --agents agents online")
     what.add_argument("--search", action="store_true",
-                      help="instead: in-process knowledge-base search latency at --kb-size entries")
+                      help="instead: in-process search and analysis cost per message at --kb-size entries")
     p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
     p.add_argument("--history", type=int, default=1_000_000, help="messages seeded with --reports (default 1000000)")
     p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
@@ -188,7 +188,7 @@ async def _bench_handoff(args: argparse.Namespace) -> int:
 
 
 async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.kb.evaluation import bench_search
+    from bot.bench_search import bench_search, render
 
     if not 10 <= args.kb_size <= 200_000:
         raise CliError("--kb-size: between 10 and 200000")
@@ -197,7 +197,5 @@ async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        stdout().print(f"search over {report['entries']:,} FAQs, {report['queries']:,} queries, one at a time: "
-                       f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms "
-                       f"(index built in {report['index_seconds']} s)", markup=False)
+        stdout().print(render(report), markup=False)
     return 0

@@ -167,29 +167,3 @@ def evaluate_faq(
         raise FaqEvalError(f"{kb_path}: no FAQ entries")
     retriever = build_retriever(settings, entries)
     return score_queries(retriever, queries, settings.knowledge_base.similarity_threshold, progress=progress)
-
-
-def bench_search(
-    settings: Settings, kb_size: int, queries: int, *, progress: Progress | None = None
-) -> dict[str, Any]:
-    """In-process search latency on the synthetic bench knowledge base (what `search_kb` pays)."""
-    from bot.bench_kb import generate_faqs, generate_messages
-
-    faqs = generate_faqs(kb_size)
-    entries = [FaqEntry.model_validate(f.entry) for f in faqs]
-    started = time.perf_counter()
-    retriever = build_retriever(settings, entries)
-    index_seconds = time.perf_counter() - started
-    messages = generate_messages(faqs, queries)
-    lat = []
-    for i, text in enumerate(messages):
-        t0 = time.perf_counter()
-        retriever.search(text, settings.knowledge_base.top_k)
-        lat.append((time.perf_counter() - t0) * 1000)
-        if progress and (i + 1) % 100 == 0:
-            progress(i + 1, len(messages))
-    return {
-        "entries": kb_size, "queries": len(messages), "index_seconds": round(index_seconds, 1),
-        "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
-        "p99_ms": round(float(np.percentile(lat, 99)), 2),
-    }
