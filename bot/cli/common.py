@@ -36,21 +36,27 @@ def print_json(data: Any) -> None:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress callback (done, total) drawn on stderr; silent for tiny jobs."""
-    with Progress(
-        TextColumn(f"{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=stderr(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
+    """A progress callback (done, total) drawn on stderr. The bar appears on the first update, so
+    a command that fails or finishes before any progress leaves no stray blank line."""
+    bar = Progress(
+        TextColumn(f"{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=stderr(), transient=True,
+    )
+    task = bar.add_task(label, total=None)
+    started = False
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def update(done: int, total: int) -> None:
+        nonlocal started
+        if not started:
+            bar.start()
+            started = True
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield update
+    finally:
+        if started:
+            bar.stop()
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
