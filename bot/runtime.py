@@ -1,6 +1,8 @@
-"""runtime.feed(): dedupe by (channel, message_id), one turn at a time per conversation, in order.
+"""runtime.feed(): dedupe by (channel, customer, message_id), one turn at a time per conversation, in order.
 
 Platform retries of a message already answered get the stored answer back, never a second one.
+The customer is part of the key: message ids are only unique per sender on some channels (and on
+a shared API channel any client picks them), so another customer's id must not hit this answer.
 Shutdown waits for in-flight turns to finish.
 """
 
@@ -31,7 +33,7 @@ class Runtime:
         self._store = store
         self._dialogue = dialogue
         self._locks = locks
-        self._recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
 
@@ -52,7 +54,7 @@ class Runtime:
                     result: TurnResult = await self._dialogue.handle(event)
                     body = result.as_dict()
                     if event.message_id:
-                        self._remember((event.channel, event.message_id), body)
+                        self._remember((event.channel, event.customer_id, event.message_id), body)
                     return body
         finally:
             if task is not None:
@@ -61,12 +63,12 @@ class Runtime:
     async def _already_answered(self, event: InboundEvent) -> dict[str, Any] | None:
         if not event.message_id:
             return None
-        key = (event.channel, event.message_id)
+        key = (event.channel, event.customer_id, event.message_id)
         if key in self._recent:
             return self._recent[key]
         return await self._store.conversations.processed_result(*key)
 
-    def _remember(self, key: tuple[str, str], body: dict[str, Any]) -> None:
+    def _remember(self, key: tuple[str, str, str], body: dict[str, Any]) -> None:
         self._recent[key] = body
         if len(self._recent) > self.RECENT_IDS:
             self._recent.popitem(last=False)

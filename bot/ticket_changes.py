@@ -12,7 +12,7 @@ from bot import sla_clock
 from bot.config import TicketsConfig
 from bot.sla_clock import SlaTargets, iso
 from bot.store.ticket_records import Ticket, TicketEvent
-from bot.ticket_lifecycle import PRIORITIES, STATUSES, TicketLifecycle
+from bot.ticket_lifecycle import PRIORITIES, STATUSES, IllegalTransition, TicketLifecycle
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
@@ -21,6 +21,11 @@ MAX_TAGS = 20
 MAX_TAG = 64
 MAX_ID = 128
 SLA_ACTOR = "sla"
+# A closed or cancelled ticket is a finished record: it takes comments, not edits (an edit would
+# also recompute SLA due times that reports already counted).
+TERMINAL_STATUSES = ("closed", "cancelled")
+FIELDS = ("priority", "assignee", "title", "description", "type", "tags")
+_LIFECYCLE = TicketLifecycle()  # only to list the allowed next statuses in a refusal
 
 
 class InvalidTicketInput(ValueError):
@@ -29,6 +34,20 @@ class InvalidTicketInput(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
+
+
+class TicketLocked(IllegalTransition):
+    """A field edit on a ticket that is, or this change makes, closed or cancelled (API 409 with
+    the same body as an illegal status change, plus the refused `fields`)."""
+
+    def __init__(self, current: str, target: str, fields: Sequence[str], allowed: list[str]) -> None:
+        where = f"a {current} ticket" if current == target else f"a ticket moving to {target}"
+        ValueError.__init__(
+            self,
+            f"cannot change {', '.join(fields)} of {where}: closed and cancelled tickets take only comments",
+        )
+        self.current, self.target, self.allowed = current, target, allowed
+        self.fields = tuple(fields)
 
 
 class _Unset:
@@ -100,6 +119,13 @@ class TicketChanges:
     def is_empty(self) -> bool:
         return self == TicketChanges()
 
+    def fields(self) -> tuple[str, ...]:
+        """The record fields this change sets (status and comment are not fields)."""
+        return tuple(
+            name for name in FIELDS
+            if not isinstance(value := getattr(self, name), _Unset) and (value is not None or name == "assignee")
+        )
+
 
 def new_ticket(
     customer_id: str,
@@ -148,7 +174,12 @@ def apply(
     now: datetime,
     config: TicketsConfig,
 ) -> tuple[Ticket, list[TicketEvent]]:
-    """Apply validated `changes`, walking the status through `steps` (already checked legal)."""
+    """Apply validated `changes`, walking the status through `steps` (already checked legal).
+    Raises TicketLocked for a field edit on a ticket that is, or this change leaves, closed or
+    cancelled."""
+    final = steps[-1] if steps else ticket.status
+    if {ticket.status, final} & set(TERMINAL_STATUSES) and (fields := changes.fields()):
+        raise TicketLocked(ticket.status, final, fields, _LIFECYCLE.allowed(ticket.status))
     at = iso(now)
     t, breaches = flag_overdue(ticket, now)
     events: list[TicketEvent] = []

@@ -21,14 +21,17 @@ from bot.store.ticket_records import Ticket, TicketEvent, TicketFilter
 from bot.store.tickets import UnknownRecord
 from bot.ticket_assignment import skill_chooser
 from bot.ticket_changes import (
+    MAX_ID,
     UNSET,
     InvalidTicketInput,
     TicketChanges,
+    TicketLocked,
     apply,
     choice,
     first_response,
     new_ticket,
     plan_steps,
+    text,
 )
 from bot.ticket_lifecycle import PRIORITIES, STATUSES, IllegalTransition, TicketLifecycle
 
@@ -38,14 +41,21 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 __all__ = [
-    "UNSET", "IllegalTransition", "InvalidTicketInput", "TicketChanges", "TicketPage", "TicketService",
-    "TicketView", "UnknownRecord",
+    "UNSET", "IllegalTransition", "InvalidTicketInput", "TicketChanges", "TicketLocked", "TicketPage",
+    "TicketService", "TicketView", "UnknownRecord",
 ]
 
 log = structlog.get_logger(__name__)
 
 MAX_PAGE_SIZE = 200
+# (page - 1) * page_size must stay far inside SQLite's 64-bit OFFSET; nobody pages this deep.
+MAX_PAGE = 1_000_000
 ResolvedCallback = Callable[[Ticket], Awaitable[object]]
+
+
+def _actor(actor: str) -> str:
+    """Every audit event names who made it: an empty actor would leave an anonymous change."""
+    return text("actor", actor, max_len=MAX_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,7 @@ class TicketService:
         channel: str | None = None,
         actor: str = "system",
     ) -> TicketView:
+        actor = _actor(actor)
         now = self._clock()
         at = iso(now)
         draft = new_ticket(
@@ -157,8 +168,8 @@ class TicketService:
         page: int = 1,
         page_size: int = 50,
     ) -> TicketPage:
-        if page < 1:
-            raise InvalidTicketInput("page", "must be 1 or more")
+        if not 1 <= page <= MAX_PAGE:
+            raise InvalidTicketInput("page", f"must be between 1 and {MAX_PAGE}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidTicketInput("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
         f = TicketFilter(
@@ -178,6 +189,7 @@ class TicketService:
         changes = changes.validated()
         if changes.is_empty():
             raise InvalidTicketInput("changes", "nothing to change")
+        actor = _actor(actor)
         now = self._clock()
         config = self._settings.tickets
 
@@ -195,6 +207,7 @@ class TicketService:
         lifecycle to resolved (open goes via in_progress), each step an audit event, all in one
         transaction. Closing a closed ticket changes nothing; a cancelled one cannot be closed."""
         note = TicketChanges(comment=comment).validated().comment
+        actor = _actor(actor)
         now = self._clock()
         config = self._settings.tickets
 
@@ -209,6 +222,7 @@ class TicketService:
     async def reopen(self, ticket_id: str, *, actor: str, comment: str | None = None) -> TicketView:
         """resolved → in_progress (the resolution clock restarts where it stood)."""
         changes = TicketChanges(status="in_progress", comment=comment).validated()
+        actor = _actor(actor)
         now = self._clock()
         config = self._settings.tickets
 
@@ -224,6 +238,7 @@ class TicketService:
         self, ticket_id: str, at: datetime | None = None, *, actor: str = "agent"
     ) -> TicketView:
         """An agent replied for the first time: stop the response clock (later calls change nothing)."""
+        actor = _actor(actor)
         now = self._clock()
         when = at or now
         return await self._mutate(ticket_id, lambda t: first_response(t, when, actor, now), now)

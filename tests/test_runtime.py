@@ -47,3 +47,20 @@ async def test_restart_resumes_the_conversation(settings) -> None:
         dup = await s3.runtime.feed(InboundEvent("api", "carol", "怎么退款", message_id="m1"))
         assert dup == again
         assert len(await s3.store.conversations.messages(first["conversation_id"])) == 6
+
+
+async def test_message_ids_are_deduped_per_customer(services: Services) -> None:
+    runtime, conversations = services.runtime, services.store.conversations
+    d1 = await runtime.feed(InboundEvent("web", "d1", "我要退款", message_id="m-1"))
+    # Another customer's message with the same id is their own message, not a retry of d1's.
+    d2 = await runtime.feed(InboundEvent("web", "d2", "我要退款", message_id="m-1"))
+    assert d2["conversation_id"] != d1["conversation_id"]
+    d2_conv = await conversations.get(d2["conversation_id"])
+    assert d2_conv is not None and d2_conv.customer_id == "d2"
+    assert (await conversations.messages(d2["conversation_id"]))[0].text == "我要退款"
+    # A retry of the same customer's message is still answered once, from memory and from the table.
+    assert await runtime.feed(InboundEvent("web", "d1", "我要退款", message_id="m-1")) == d1
+    assert await conversations.processed_result("web", "d2", "m-1") == d2
+    assert await conversations.processed_result("web", "d1", "m-1") == d1
+    assert len(await conversations.messages(d1["conversation_id"])) == 2
+    assert len(await conversations.messages(d2["conversation_id"])) == 2

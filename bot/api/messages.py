@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import METRICS, SERVICES
+from bot.customers import valid_customer_id
 from bot.events import MAX_MESSAGE_CHARS, InboundEvent
 from bot.runtime import ShuttingDown
 
@@ -29,6 +30,14 @@ class MessageIn(BaseModel):
         if not v.strip():
             raise ValueError("must not be empty")
         return v.strip()
+
+    @field_validator("customer_id")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        # The same rule GET /api/customers/{id} applies: an id stored here must be readable there.
+        if not valid_customer_id(v):
+            raise ValueError("must be 1-128 printable characters (no control characters)")
+        return v
 
 
 async def known_channel(request: web.Request, name: str) -> None:
@@ -69,6 +78,8 @@ async def get_messages(request: web.Request) -> web.Response:
         limit = min(int(request.query.get("limit", "200")), 1000)
     except ValueError:
         raise ApiError(400, "invalid_request", "limit: must be a whole number", field="limit") from None
+    if limit < 1:  # SQLite reads a negative LIMIT as "no limit", and a huge one overflows
+        raise ApiError(400, "invalid_request", "limit: must be 1 or more", field="limit")
     messages = await store.conversations.messages(conv_id, limit=limit)
     return json_response(
         {

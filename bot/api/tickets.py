@@ -18,6 +18,7 @@ from bot.tickets import (
     IllegalTransition,
     InvalidTicketInput,
     TicketChanges,
+    TicketLocked,
     TicketService,
     UnknownRecord,
 )
@@ -73,6 +74,9 @@ async def _call(awaitable: Awaitable[T]) -> T:
         return await awaitable
     except UnknownRecord as exc:
         raise not_found(exc.kind, exc.ident) from None
+    except TicketLocked as exc:  # a closed/cancelled ticket: the transition body, plus what was refused
+        raise ApiError(409, "illegal_transition", str(exc), current=exc.current, requested=exc.target,
+                       allowed=exc.allowed, fields=list(exc.fields)) from None
     except IllegalTransition as exc:
         raise ApiError(409, "illegal_transition", str(exc), current=exc.current, requested=exc.target,
                        allowed=exc.allowed) from None
@@ -165,7 +169,8 @@ def _with_body(op: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
 
 _put = _with_body(_op("Change a ticket: status (lifecycle-checked), priority, assignee, fields, comment",
                       params=[_p("ticket_id")]), TicketUpdate)
-_put["responses"]["409"] = {"description": "illegal status change; `allowed` lists the next states"}
+_put["responses"]["409"] = {"description": "illegal status change (`allowed` lists the next states), or a field "
+                                           "change (`fields`) on a closed or cancelled ticket"}
 
 # Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {

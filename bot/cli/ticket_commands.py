@@ -23,6 +23,7 @@ from bot.tickets import (
     IllegalTransition,
     InvalidTicketInput,
     TicketChanges,
+    TicketLocked,
     TicketService,
     TicketView,
     UnknownRecord,
@@ -30,6 +31,7 @@ from bot.tickets import (
 
 T = TypeVar("T")
 DEFAULT_ACTOR = "cli"
+_FIELD_FLAGS = {"assignee": "--agent_id"}  # assign_ticket takes the assignee as --agent_id
 
 
 def _flag(p: argparse.ArgumentParser, name: str, **kw: object) -> None:
@@ -111,6 +113,9 @@ async def _run(
         except UnknownRecord as exc:
             flag = {"ticket": "--ticket_id", "agent": "--agent_id", "conversation": "--conversation_id"}[exc.kind]
             raise CliError(f"{flag}: {exc.kind} {exc.ident} not found") from None
+        except TicketLocked as exc:  # name the refused edit's flag, not --status
+            flag = _FIELD_FLAGS.get(exc.fields[0], f"--{exc.fields[0]}")
+            raise CliError(f"{flag}: {exc}") from None
         except IllegalTransition as exc:
             raise CliError(f"{status_flag}: {exc}") from None
         except InvalidTicketInput as exc:

@@ -19,8 +19,8 @@ _INSERT_MESSAGE = """INSERT INTO messages (conversation_id, direction, sender, a
     VALUES (?, ?, ?, ?, ?, ?)"""
 _INSERT_DECISION = """INSERT INTO decisions (conversation_id, route, reason, scores, language, intent,
     sentiment, faq_id, ticket_id, needs_review, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_INSERT_PROCESSED = """INSERT INTO processed_messages (channel, message_id, conversation_id, result,
-    created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"""
+_INSERT_PROCESSED = """INSERT INTO processed_messages (channel, customer_id, message_id, conversation_id,
+    result, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"""
 
 
 def _conversation_row(c: Conversation) -> tuple[Any, ...]:
@@ -71,8 +71,10 @@ async def _flush_turns(conn: aiosqlite.Connection, turns: list[TurnRecord]) -> N
     decisions = [_decision_row(t.decision) for t in turns if t.decision]
     if decisions:
         await conn.executemany(_INSERT_DECISION, decisions)
+    # The conversation is the sender's own (looked up or created by customer), so its customer_id
+    # is the message's: dedupe is per (channel, customer, message_id).
     processed = [
-        (t.processed[0], t.processed[1], t.conversation.id, t.processed[2], now_iso())
+        (t.processed[0], t.conversation.customer_id, t.processed[1], t.conversation.id, t.processed[2], now_iso())
         for t in turns
         if t.processed
     ]
@@ -171,10 +173,11 @@ class ConversationRepo:
     async def add_message(self, message: MessageRecord) -> None:
         await self._db.execute(_INSERT_MESSAGE, _message_row(message))
 
-    async def processed_result(self, channel: str, message_id: str) -> dict[str, Any] | None:
+    async def processed_result(self, channel: str, customer_id: str, message_id: str) -> dict[str, Any] | None:
+        """The stored answer to this customer's message `message_id` on `channel`, if it was processed."""
         row = await self._db.fetchone(
-            "SELECT result FROM processed_messages WHERE channel = ? AND message_id = ?",
-            (channel, message_id),
+            "SELECT result FROM processed_messages WHERE channel = ? AND customer_id = ? AND message_id = ?",
+            (channel, customer_id, message_id),
         )
         return json.loads(row["result"]) if row else None
 

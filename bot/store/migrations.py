@@ -246,4 +246,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         UPDATE agents SET token_issued_at = created_at;
         """,
     ),
+    (
+        7,
+        """
+        -- Retry dedupe is per (channel, customer, message_id): message ids are only unique per
+        -- sender, and keyed without the customer one customer's message could be answered with
+        -- another's reply and never processed. Rebuilt (SQLite cannot change a primary key) with
+        -- the rows kept, each under the customer of its conversation.
+        CREATE TABLE processed_messages_v7 (
+            channel TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel, customer_id, message_id)
+        );
+        INSERT INTO processed_messages_v7 (channel, customer_id, message_id, conversation_id, result, created_at)
+            SELECT p.channel, COALESCE(c.customer_id, ''), p.message_id, p.conversation_id, p.result, p.created_at
+            FROM processed_messages p LEFT JOIN conversations c ON c.id = p.conversation_id;
+        DROP TABLE processed_messages;
+        ALTER TABLE processed_messages_v7 RENAME TO processed_messages;
+        """,
+    ),
 )

@@ -28,6 +28,11 @@ async def conversations_count(client: TestClient) -> int:
         ({"channel": "api", "customer_id": "a", "message": 42}, "message"),
         ({"channel": "api", "customer_id": "a", "message": "hi", "extra": 1}, "extra"),
         ({"channel": "carrier-pigeon", "customer_id": "a", "message": "hi"}, "channel"),
+        # GET /api/customers/{id} refuses such ids: a conversation must not be stored under one.
+        ({"channel": "api", "customer_id": "a\x00b", "message": "hi"}, "customer_id"),
+        ({"channel": "api", "customer_id": "a\x07", "message": "hi"}, "customer_id"),
+        ({"channel": "api", "customer_id": "a\nb", "message": "hi"}, "customer_id"),
+        ({"channel": "api", "customer_id": "a\u200bb", "message": "hi"}, "customer_id"),
     ],
 )
 async def test_invalid_fields_are_named(client: TestClient, body: dict, field: str) -> None:
@@ -76,6 +81,15 @@ async def test_wrong_or_missing_token_is_401(client: TestClient, headers: dict) 
     assert resp.status == 401
     assert (await resp.json())["error"] == "unauthorized"
     assert await conversations_count(client) == 0
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "-99999999999999999999", "x"])
+async def test_transcript_limit_must_be_positive(client: TestClient, limit: str) -> None:
+    resp = await client.post("/api/message", json={"channel": "api", "customer_id": "a", "message": "hi"},
+                             headers=auth())
+    conv = (await resp.json())["conversation_id"]
+    resp = await client.get(f"/api/conversations/{conv}/messages?limit={limit}", headers=auth())
+    assert resp.status == 400 and (await resp.json())["field"] == "limit"
 
 
 async def test_kb_search_validates_query(client: TestClient) -> None:

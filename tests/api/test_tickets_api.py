@@ -79,6 +79,33 @@ async def test_illegal_change_is_409_with_allowed_states(client: TestClient) -> 
     assert got["priority"] == "normal"
 
 
+async def test_closed_and_cancelled_tickets_take_comments_not_edits(client: TestClient) -> None:
+    await add_agent(client, "alice")
+    closed = (await post(client))["id"]
+    for status in ("in_progress", "resolved", "closed"):
+        await put(client, closed, {"status": status})
+    cancelled = (await post(client))["id"]
+    await put(client, cancelled, {"status": "cancelled"})
+    for tid, status in ((closed, "closed"), (cancelled, "cancelled")):
+        before = await (await client.get(f"/api/tickets/{tid}", headers=auth())).json()
+        for body in ({"priority": "urgent"}, {"title": "new"}, {"assignee": "alice"}, {"assignee": None},
+                     {"tags": ["x"]}, {"type": "bug"}, {"description": "d"}, {"priority": "urgent", "comment": "c"}):
+            err = await put(client, tid, body, status=409)
+            assert err["error"] == "illegal_transition" and err["current"] == status, (body, err)
+            assert err["allowed"] == [] and f"a {status} ticket" in err["message"]
+            assert err["fields"] == [name for name in body if name != "comment"]
+        after = await (await client.get(f"/api/tickets/{tid}", headers=auth())).json()
+        assert after == before  # no SLA due time recomputed, no audit event
+        body = await put(client, tid, {"comment": "customer called back"})
+        assert body["events"][-1]["kind"] == "comment" and body["status"] == status
+    # Closing and editing in one request is refused whole too.
+    resolved = (await post(client))["id"]
+    for status in ("in_progress", "resolved"):
+        await put(client, resolved, {"status": status})
+    err = await put(client, resolved, {"status": "closed", "priority": "urgent"}, status=409)
+    assert (err["current"], err["requested"], err["fields"]) == ("resolved", "closed", ["priority"])
+
+
 async def test_unknown_ids_are_404_with_the_id(client: TestClient) -> None:
     for method in ("get", "put"):
         resp = await client.request(method, "/api/tickets/TK-424242", json={"status": "in_progress"},
@@ -160,7 +187,11 @@ BAD_FILTERS = [
     ("priority=p1", "priority"),
     ("page=0", "page"),
     ("page=two", "page"),
+    ("page=99999999999999999999", "page"),  # once a 500: the OFFSET overflowed SQLite's integer
+    ("page=1000001", "page"),
     ("page_size=201", "page_size"),
+    ("page_size=99999999999999999999", "page_size"),
+    ("page_size=-99999999999999999999", "page_size"),
     ("statsu=open", "statsu"),
 ]
 

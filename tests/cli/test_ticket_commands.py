@@ -145,7 +145,12 @@ def test_list_tickets(run) -> None:
     ("argv", "message"),
     [
         (("list_tickets", "--status", "open,pending"), "error: --status: must be one of"),
-        (("list_tickets", "--page", "0"), "error: --page: must be 1 or more"),
+        (("list_tickets", "--page", "0"), "error: --page: must be between 1 and 1000000"),
+        # (page - 1) * page_size once overflowed SQLite's OFFSET: a traceback, exit 1.
+        (("list_tickets", "--page", "99999999999999999999"), "error: --page: must be between 1 and 1000000"),
+        (("list_tickets", "--page_size", "99999999999999999999"), "error: --page_size: must be between 1 and 200"),
+        (("create_ticket", "--customer_id", "c", "--title", "t", "--actor", ""), "error: --actor: must not be empty"),
+        (("create_ticket", "--customer_id", "c", "--title", "t", "--actor", "  "), "error: --actor: must not be"),
         (("list_tickets", "--page_size", "500"), "error: --page_size: must be between 1 and 200"),
         (("create_ticket", "--customer_id", "c", "--title", "  "), "error: --title: must not be empty"),
         (("create_ticket", "--customer_id", "c", "--title", "t", "--priority", "p0"), "error: argument --priority"),
@@ -159,3 +164,17 @@ def test_bad_input_exits_2_with_one_line(run, db_path: Path, argv: tuple[str, ..
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1, err
     assert not db_path.exists() or sql(db_path, "SELECT COUNT(*) FROM tickets") == [(0,)]
+
+
+def test_closed_ticket_takes_comments_not_edits(run, db_path: Path) -> None:
+    run("create_ticket", "--customer_id", "c1", "--title", "t")
+    run("close_ticket", "--ticket_id", "TK-000001")
+    before = sql(db_path, "SELECT * FROM tickets")
+    code, out, err = run("update_ticket", "--ticket_id", "TK-000001", "--priority", "urgent")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --priority: cannot change priority of a closed ticket") and err.count("\n") == 1
+    code, _, err = run("update_ticket", "--ticket_id", "TK-000001", "--title", "new", "--actor", "")
+    assert code == 2 and err.startswith("error: --actor: must not be empty")
+    assert sql(db_path, "SELECT * FROM tickets") == before
+    code, out, _ = run("update_ticket", "--ticket_id", "TK-000001", "--comment", "customer confirmed")
+    assert code == 0 and out.startswith("updated TK-000001 (closed")

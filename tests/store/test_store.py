@@ -46,8 +46,48 @@ async def test_conversation_turns_are_persisted_in_order(store: Store) -> None:
     assert len(texts) == 40
     assert texts[:2] == ["q0", "a0"]
     assert len(await store.conversations.decisions(conv.id)) == 20
-    assert await store.conversations.processed_result("web", "m7") == {}
-    assert await store.conversations.processed_result("web", "zzz") is None
+    assert await store.conversations.processed_result("web", "cust-1", "m7") == {}
+    assert await store.conversations.processed_result("web", "cust-1", "zzz") is None
+
+
+async def test_processed_ids_are_per_customer(store: Store) -> None:
+    a = await store.conversations.create("cust-a", "web", "zh")
+    b = await store.conversations.create("cust-b", "web", "zh")
+    for conv, result in ((a, '{"who": "a"}'), (b, '{"who": "b"}')):
+        msg = (MessageRecord(conv.id, "in", "customer", "hi"),)
+        await store.conversations.record_turn(TurnRecord(conv, msg, None, ("web", "m1", result)))
+    assert await store.conversations.processed_result("web", "cust-a", "m1") == {"who": "a"}
+    assert await store.conversations.processed_result("web", "cust-b", "m1") == {"who": "b"}
+    assert await store.conversations.processed_result("web", "cust-c", "m1") is None
+
+
+async def test_migration_7_keeps_processed_messages(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.store.database as database
+
+    shipped = database.MIGRATIONS
+    monkeypatch.setattr(database, "MIGRATIONS", tuple(m for m in shipped if m[0] < 7))
+    db = await Database.open(tmp_path / "old.sqlite3")  # a database from before the customer was in the key
+    ts = "2025-01-01T00:00:00+00:00"
+    await db.execute("INSERT INTO customers (id, created_at, updated_at) VALUES ('cust-1', ?, ?)", (ts, ts))
+    await db.execute(
+        """INSERT INTO conversations (id, customer_id, channel, state, created_at, updated_at, last_message_at)
+           VALUES ('conv-1', 'cust-1', 'web', 'bot', ?, ?, ?)""", (ts, ts, ts))
+    await db.execute(
+        """INSERT INTO processed_messages (channel, message_id, conversation_id, result, created_at)
+           VALUES ('web', 'm1', 'conv-1', '{"route": "faq"}', ?)""", (ts,))
+    await db.close()
+    monkeypatch.setattr(database, "MIGRATIONS", shipped)
+    store = Store.over(await Database.open(tmp_path / "old.sqlite3"))
+    try:
+        row = await store.db.fetchone("SELECT * FROM processed_messages")
+        assert row is not None and dict(row) == {
+            "channel": "web", "customer_id": "cust-1", "message_id": "m1", "conversation_id": "conv-1",
+            "result": '{"route": "faq"}', "created_at": ts,
+        }
+        # A retry that reaches the upgraded service is still answered from the kept row.
+        assert await store.conversations.processed_result("web", "cust-1", "m1") == {"route": "faq"}
+    finally:
+        await store.close()
 
 
 async def test_a_failing_turn_does_not_sink_its_batch(store: Store) -> None:

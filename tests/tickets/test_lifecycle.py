@@ -9,7 +9,14 @@ import pytest
 
 from bot.store import Store
 from bot.ticket_lifecycle import STATUSES, TicketLifecycle
-from bot.tickets import IllegalTransition, InvalidTicketInput, TicketChanges, TicketService, UnknownRecord
+from bot.tickets import (
+    IllegalTransition,
+    InvalidTicketInput,
+    TicketChanges,
+    TicketLocked,
+    TicketService,
+    UnknownRecord,
+)
 from tests.tickets.conftest import FakeClock
 
 
@@ -160,6 +167,86 @@ async def test_bad_changes_name_the_field(service: TicketService, changes: Ticke
     with pytest.raises(InvalidTicketInput) as err:
         await service.update(tid, changes, actor="a")
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("path", [["in_progress", "resolved", "closed"], ["cancelled"]])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        TicketChanges(priority="urgent"),
+        TicketChanges(title="New title", comment="renamed"),
+        TicketChanges(description="more"),
+        TicketChanges(assignee="alice"),
+        TicketChanges(assignee=None),
+        TicketChanges(tags=("vip",)),
+        TicketChanges(type="bug"),
+    ],
+)
+async def test_closed_and_cancelled_tickets_refuse_field_changes(
+    service: TicketService, store: Store, clock: FakeClock, path: list[str], changes: TicketChanges
+) -> None:
+    from tests.tickets.conftest import add_agent
+
+    await add_agent(store, "alice")
+    tid = (await service.create("c", "t", assignee="alice")).ticket.id
+    for status in path:
+        await service.update(tid, TicketChanges(status=status), actor="a")
+    before = await service.get(tid)
+    clock.advance(hours=1)  # a recomputed SLA due time would differ
+    with pytest.raises(TicketLocked) as err:
+        await service.update(tid, changes, actor="a")
+    assert isinstance(err.value, IllegalTransition)  # the API and CLI answer it like one (409 / exit 2)
+    assert err.value.current == path[-1] and err.value.allowed == []
+    assert f"a {path[-1]} ticket" in str(err.value) and err.value.fields[0] in str(err.value)
+    assert await service.get(tid) == before
+    if changes.assignee == "alice":
+        with pytest.raises(TicketLocked):
+            await service.assign(tid, "alice", actor="a")
+
+
+async def test_closed_ticket_still_takes_comments_and_close_is_refused_with_edits(service: TicketService) -> None:
+    tid = (await service.create("c", "t")).ticket.id
+    await service.close(tid, actor="a")
+    view = await service.update(tid, TicketChanges(comment="customer thanked us"), actor="b")
+    assert view.ticket.status == "closed" and trail(view)[-1] == ("comment", "b", None, None, "customer thanked us")
+    # Moving into closed or cancelled with an edit riding along is refused whole.
+    other = (await service.create("c", "t2")).ticket.id
+    before = await service.get(other)
+    with pytest.raises(TicketLocked) as err:
+        await service.update(other, TicketChanges(status="cancelled", priority="urgent"), actor="a")
+    assert (err.value.current, err.value.target, err.value.fields) == ("open", "cancelled", ("priority",))
+    assert err.value.allowed == ["in_progress", "cancelled"]
+    assert await service.get(other) == before
+
+
+@pytest.mark.parametrize("actor", ["", "   "])
+async def test_every_change_needs_an_actor(service: TicketService, actor: str) -> None:
+    with pytest.raises(InvalidTicketInput) as err:
+        await service.create("c", "t", actor=actor)
+    assert err.value.field == "actor"
+    tid = (await service.create("c", "t")).ticket.id
+    before = await service.get(tid)
+    for call in (
+        service.update(tid, TicketChanges(status="in_progress"), actor=actor),
+        service.close(tid, actor=actor),
+        service.reopen(tid, actor=actor),
+        service.mark_first_response(tid, actor=actor),
+    ):
+        with pytest.raises(InvalidTicketInput) as err:
+            await call
+        assert err.value.field == "actor"
+    assert await service.get(tid) == before
+    assert (await service.list()).total == 1
+
+
+@pytest.mark.parametrize(("page", "page_size", "field"), [
+    (0, 50, "page"), (1_000_001, 50, "page"), (10**20, 50, "page"), (1, 0, "page_size"), (1, 10**20, "page_size"),
+])
+async def test_paging_is_bounded(service: TicketService, page: int, page_size: int, field: str) -> None:
+    with pytest.raises(InvalidTicketInput) as err:  # 10**20 once overflowed SQLite's OFFSET
+        await service.list(page=page, page_size=page_size)
+    assert err.value.field == field
+    assert (await service.list(page=1_000_000, page_size=200)).tickets == ()
 
 
 async def test_unknown_ids(service: TicketService) -> None:
