@@ -137,6 +137,17 @@ class AgentsConfig(_Model):
             raise ValueError("must look like 09:00-18:00")
         return v
 
+    @field_validator("priority_tags")
+    @classmethod
+    def _priority_tags(cls, v: list[str]) -> list[str]:
+        # Customer tags are stored stripped and lowercased (bot/customers.py), so the rule is too:
+        # "VIP" in the config must still match a customer tagged "vip".
+        out: list[str] = []
+        for tag in (t.strip().lower() for t in v):
+            if tag and tag not in out:
+                out.append(tag)
+        return out
+
 
 class EmailConfig(_Model):
     enabled: bool = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -70,14 +71,7 @@ class CustomerUpdate(BaseModel):
     @field_validator("tags")
     @classmethod
     def _tags(cls, v: list[str] | None) -> list[str]:
-        out: list[str] = []
-        for tag in v or []:
-            t = tag.strip()
-            if not t or len(t) > 32:
-                raise ValueError("each tag must be 1-32 characters")
-            if t not in out:
-                out.append(t)
-        return out
+        return normalize_tags(v or [])
 
     @field_validator("total_spent")
     @classmethod
@@ -121,6 +115,22 @@ class CustomerUpdate(BaseModel):
         return data
 
 
+def normalize_tags(tags: Iterable[str], *, strict: bool = True) -> list[str]:
+    """Stripped, lowercased, deduplicated (first occurrence wins): " VIP " and "vip" are one tag, and
+    rules such as agents.priority_tags match whatever case the CRM sent. `strict` rejects bad tags
+    (input); otherwise they are dropped (rows stored before tags were normalised)."""
+    out: list[str] = []
+    for tag in tags:
+        t = tag.strip().lower()
+        if not t or len(t) > 32:
+            if strict:
+                raise ValueError("each tag must be 1-32 characters")
+            continue
+        if t not in out:
+            out.append(t)
+    return out
+
+
 def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
@@ -159,8 +169,9 @@ class CustomerService:
         return customer, created
 
     async def tags(self, customer_id: str) -> tuple[str, ...]:
-        """The customer's tags, for routing rules and proactive flows."""
-        return await self._store.customers.tags(customer_id)
+        """The customer's tags, for routing rules and proactive flows (normalised on read too:
+        profiles saved before tags were normalised may still hold "VIP")."""
+        return tuple(normalize_tags(await self._store.customers.tags(customer_id), strict=False))
 
     async def summary(self, customer_id: str, masked: bool = True) -> dict[str, Any] | None:
         """The customer card: profile plus computed ticket count and CSAT, PII masked by default."""

@@ -4,6 +4,13 @@ Each action takes the conversation's lock (it runs outside the customer's turn),
 conversation under it, and refuses with Forbidden (not yours), Conflict (wrong state, already
 taken) or NotFound. Of two agents accepting the same handoff at once, the lock orders them and
 the conditional claim in the store lets exactly one win; the other gets Conflict.
+
+Capacity: an agent never holds more chats than `max_concurrent_chats`, whether the chat comes from
+the queue, an accept or a transfer. The seat count is read and the seat taken under the queue's
+assignment lock, so two assignments cannot both see the same free seat (AgentFull otherwise).
+A transfer also needs the target to be online (AgentUnavailable): away means "no new chats".
+
+Going offline hands the agent's open chats back to the queue (`requeue_chats_of`); away keeps them.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import structlog
 from bot.dialogue.texts import text
 from bot.events import MAX_MESSAGE_CHARS, OutboundMessage, Reply
 from bot.handoff_results import Conflict, Forbidden, InvalidAction, NotFound
+from bot.handoff_signals import QUEUE
 from bot.store.handoffs import Handoff
 from bot.store.models import Conversation, MessageRecord, now_iso
 
@@ -33,6 +41,18 @@ if TYPE_CHECKING:
     from bot.tickets import TicketService
 
 log = structlog.get_logger(__name__)
+
+
+class AgentFull(Conflict):
+    """The agent already has `max_concurrent_chats` open chats (409 agent_full)."""
+
+    code = "agent_full"
+
+
+class AgentUnavailable(Conflict):
+    """A transfer target who is not online: away and offline agents take no new chats (409)."""
+
+    code = "agent_unavailable"
 
 
 class AgentActions:
@@ -51,6 +71,9 @@ class AgentActions:
     async def drain_queue(self) -> list[tuple[str, str]]:
         raise NotImplementedError
 
+    def _waiting_reply(self, language: str, position: int) -> Reply:
+        raise NotImplementedError
+
     async def accept(self, agent: Agent, conversation_id: str) -> Conversation:
         """Take a queued conversation. Conflict when it is not queued (e.g. taken a moment ago)."""
         conv = await self._conversation(conversation_id)
@@ -63,6 +86,7 @@ class AgentActions:
                     state=conv.state, agent_id=conv.agent_id,
                 )
             async with self._assigning:
+                await self._check_seat(agent)
                 claimed = await self._store.handoffs.claim(handoff.id, agent.id, now_iso())
             if not claimed:
                 raise Conflict(f"conversation {conv.id} was accepted by another agent", state="agent")
@@ -100,8 +124,6 @@ class AgentActions:
             target = await self._agents.get(to_agent_id)
             if target is None:
                 raise NotFound("agent", to_agent_id)
-            if target.status == "offline":
-                raise Conflict(f"agent {to_agent_id} is offline", agent_status=target.status)
         async with self._locks.hold(conv.channel, conv.customer_id):
             conv = self._mine(await self._conversation(conversation_id), agent)
             handoff = await self._store.handoffs.open_for(conv.id)
@@ -114,6 +136,7 @@ class AgentActions:
                 await self.rating.send(conv, Reply("text", text("back_to_bot", conv.language)))
             else:
                 async with self._assigning:
+                    target = await self._check_seat(target, need_online=True)
                     if handoff is not None:
                         await self._store.handoffs.end(handoff.id, at, "transferred")
                         await self._store.handoffs.create(replace(
@@ -150,7 +173,67 @@ class AgentActions:
         await self.drain_queue()
         return conv
 
+    async def requeue_chats_of(self, agent_id: str) -> list[str]:
+        """Hand an agent's open chats back to the queue (they went offline): each episode ends as
+        `requeued`, a new waiting one keeps its ticket, priority, skill and language, the customer
+        is told their place, and free agents pick them up. Returns the requeued conversation ids.
+
+        Call after the agent's status changed (so the drain cannot give the chats straight back)
+        and never from inside a customer's turn: it takes each conversation's lock."""
+        moved: list[str] = []
+        for handoff in await self._store.handoffs.assigned_to(agent_id):
+            conv = await self._store.conversations.get(handoff.conversation_id)
+            if conv is None:
+                continue
+            async with self._locks.hold(conv.channel, conv.customer_id):
+                if await self._requeue_one(handoff, agent_id):
+                    moved.append(handoff.conversation_id)
+        if moved:
+            self.changes.notify(QUEUE, agent_id)
+            log.info("handoff_requeued", agent_id=agent_id, count=len(moved))
+            await self.drain_queue()
+        return moved
+
+    async def _requeue_one(self, handoff: Handoff, agent_id: str) -> bool:
+        """One chat, under its conversation lock; False when it moved on meanwhile (closed, transferred)."""
+        conv = await self._store.conversations.get(handoff.conversation_id)
+        current = await self._store.handoffs.open_for(handoff.conversation_id)
+        if conv is None or conv.state != "agent" or conv.agent_id != agent_id \
+                or current is None or current.id != handoff.id:
+            return False
+        # agent → bot → queued: the machine has no direct agent → queued edge, and both steps are
+        # pure (no I/O), so the customer never sees the intermediate `bot` state.
+        queued = self._machine.fire(self._machine.fire(conv, "to_bot"), "request_handoff")
+        at = now_iso()
+        async with self._assigning:
+            await self._store.handoffs.end(handoff.id, at, "requeued")
+            # A new episode queued now: its wait is measured from the requeue, not the first queueing.
+            waiting = await self._store.handoffs.create(replace(
+                handoff, id=0, agent_id=None, queued_at=at, assigned_at=None, first_agent_reply_at=None,
+                ended_at=None, outcome=None,
+            ))
+        await self._store.conversations.save(queued)
+        position = await self._store.handoffs.position(waiting)
+        lang = queued.language
+        sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
+        told = text("agent_left", lang) + sep + self._waiting_reply(lang, position).text
+        await self.rating.send(queued, Reply("text", told))
+        return True
+
     # -- shared with the queue -------------------------------------------------------------------
+
+    async def _check_seat(self, agent: Agent, *, need_online: bool = False) -> Agent:
+        """Refuse an assignment the agent has no room for; call under `_assigning`. Re-reads the
+        agent: status and capacity may have changed since the caller looked it up."""
+        fresh = await self._agents.get(agent.id) or agent
+        if need_online and fresh.status != "online":
+            raise AgentUnavailable(f"agent {fresh.id} is {fresh.status} and takes no new chats",
+                                   agent_id=fresh.id, agent_status=fresh.status)
+        active = len(await self._store.handoffs.assigned_to(fresh.id))
+        if active >= fresh.max_concurrent_chats:
+            raise AgentFull(f"agent {fresh.id} already has {active} of {fresh.max_concurrent_chats} chats",
+                            agent_id=fresh.id, active_chats=active, max_concurrent_chats=fresh.max_concurrent_chats)
+        return fresh
 
     async def _start_chat(self, conv: Conversation, handoff: Handoff, agent_id: str, trigger: str,
                           *, agent_name: str | None = None) -> Conversation:

@@ -1,7 +1,7 @@
 """Structured JSON logs (structlog) carrying the conversation id; never message text or PII.
 
 Message text is logged only at debug level; phone numbers, e-mail addresses and tokens that slip
-into any event are masked by `_mask_pii` before rendering.
+into any event — the formatted exception text included — are masked by `_mask_pii` before rendering.
 """
 
 from __future__ import annotations
@@ -15,8 +15,20 @@ from typing import Any
 import structlog
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"(?<!\d)(\+?\d[\d -]{7,}\d)(?!\d)")
-_SECRET_KEYS = ("token", "secret", "password", "api_key", "authorization", "text", "message")
+# Only phone-shaped numbers: a Chinese mobile (1[3-9] + 9 digits, optionally 3-4-4 grouped), a
+# landline with its 0 area code and a hyphen, or an explicit +country-code number. Any run of
+# digits would also hit timestamps ("2026-12-01T20:52:08"), order numbers and ids.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"1[3-9]\d(?:[ -]?\d{4}){2}"
+    r"|0\d{2,3}-\d{7,8}"
+    r"|\+\d{1,3}[ -]?\d{1,4}(?:[ -]?\d{2,4}){2,4}"
+    r")(?![\w-])",
+    re.ASCII,
+)
+# Names that mark a value as a credential (also used to keep secrets out of stored channel settings).
+SECRET_WORDS = ("token", "secret", "password", "api_key", "authorization")
+_SECRET_KEYS = (*SECRET_WORDS, "text", "message")  # logs also keep customer text out at info
 
 
 def mask(value: str) -> str:
@@ -66,8 +78,8 @@ def configure_logging(level: str = "info", *, json: bool = True, stream: Any = N
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,  # first, so the traceback text is masked too
             _mask_pii,
-            structlog.processors.format_exc_info,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),

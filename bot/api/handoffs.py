@@ -70,8 +70,8 @@ async def _run(call: Awaitable[T]) -> T:
         raise ApiError(404, "not_found", exc.message, **exc.extra) from None
     except Forbidden as exc:
         raise ApiError(403, "forbidden", exc.message, **exc.extra) from None
-    except Conflict as exc:
-        raise ApiError(409, "conflict", exc.message, **exc.extra) from None
+    except Conflict as exc:  # agent_full / agent_unavailable carry their own code
+        raise ApiError(409, getattr(exc, "code", "conflict"), exc.message, **exc.extra) from None
     except InvalidAction as exc:
         raise ApiError(400, "invalid_request", exc.message, field=exc.field) from None
     except HandoffError as exc:
@@ -174,9 +174,13 @@ async def set_status(request: web.Request) -> web.Response:
     if updated is None:
         raise ApiError(404, "not_found", f"agent {agent.id} not found", id=agent.id)
     services.handoff.changes.notify(agent.id)
+    # Offline: nobody would answer the agent's chats, so they go back to the queue (and to free
+    # agents at once). Away keeps them: away only stops NEW chats.
+    requeued = await services.handoff.requeue_chats_of(agent.id) if body.status == "offline" else []
     assigned = await services.handoff.drain_queue() if body.status == "online" else []
     return json_response({"agent": updated.as_dict(),
-                          "assigned": [{"conversation_id": c, "agent_id": a} for c, a in assigned]})
+                          "assigned": [{"conversation_id": c, "agent_id": a} for c, a in assigned],
+                          "requeued": requeued})
 
 
 _SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
@@ -220,7 +224,8 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "One queued or assigned conversation: transcript, handoff, masked customer card", params=_CID),
         codes=("403",))},
     "/api/handoffs/{conversation_id}/accept": {"post": _with(_op(
-        "Accept a queued conversation (agent token); 409 if it was taken already", params=_CID),
+        "Accept a queued conversation (agent token); 409 `conflict` if it was taken already, "
+        "409 `agent_full` if the agent already has max_concurrent_chats chats", params=_CID),
         codes=("403", "409"))},
     "/api/conversations/{conversation_id}/reply": {"post": _with(_op(
         "Reply to the customer as the assigned agent", params=_CID),
@@ -228,14 +233,18 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
               "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS}}},
         codes=("403", "409"))},
     "/api/conversations/{conversation_id}/transfer": {"post": _with(_op(
-        "Transfer to another agent, or to_agent_id null for back to the bot", params=_CID),
+        "Transfer to another agent, or to_agent_id null for back to the bot. The target must be online "
+        "(409 `agent_unavailable`) and have a free seat (409 `agent_full`)", params=_CID),
         body={"type": "object", "required": ["to_agent_id"], "additionalProperties": False,
               "properties": {"to_agent_id": {"type": ["string", "null"]}}},
         codes=("403", "409"))},
     "/api/conversations/{conversation_id}/close": {"post": _with(_op(
         "Close the chat; the customer is asked for a 1-5 rating", params=_CID), codes=("403", "409"))},
     "/api/agents/me": {"get": _with(_op("The calling agent (agent token)"), codes=("403",))},
-    "/api/agents/me/status": {"post": _with(_op("Set presence; going online assigns waiting chats"),
+    "/api/agents/me/status": {"post": _with(_op(
+        "Set presence. online: waiting chats are assigned (`assigned`). away: no NEW chats; the agent "
+        "keeps the chats they have. offline: their open chats go back to the queue (`requeued`), the "
+        "customers are told, and free agents pick them up."),
         body={"type": "object", "required": ["status"], "additionalProperties": False,
               "properties": {"status": {"type": "string", "enum": ["online", "away", "offline"]}}},
         codes=("403",))},

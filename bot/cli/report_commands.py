@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.analytics import Reports
-from bot.cli.common import CliError, print_json, stdout
+from bot.cli.common import CliError, print_json, stderr, stdout
 from bot.config import Settings
 from bot.report_period import PERIOD_HELP, ReportInputError, UnknownAgent, check_days, utc_now, window
-from bot.store import open_store
+from bot.store import Store, open_store
+from bot.store.database import Database
+from bot.store.store import SQLITE_FILE
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,8 +37,18 @@ def _flag(exc: ReportInputError) -> CliError:
     return CliError(f"--{exc.field}: {exc.reason}")
 
 
+async def _open_for_reading(settings: Settings) -> Store:
+    """The store, or an empty in-memory one when nothing was ever recorded: a read-only command
+    must not create the data dir and database (the report then shows zeros in its usual shape)."""
+    path = settings.data_dir / SQLITE_FILE
+    if settings.storage.backend == "sqlite" and not path.exists():
+        stderr().print(f"no data yet: {path} does not exist (start the service first)")
+        return Store.over(await Database.open(":memory:"))
+    return await open_store(settings)
+
+
 async def _run(settings: Settings, job: Callable[[Reports], Awaitable[Any]]) -> Any:
-    store = await open_store(settings)
+    store = await _open_for_reading(settings)
     try:
         return await job(Reports(settings, store))
     finally:

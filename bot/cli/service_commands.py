@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
+from typing import Any
 
 from rich.markup import escape
 
@@ -13,6 +15,7 @@ from bot.auth import ensure_admin_token
 from bot.cli.common import CliError, build_services, split_list, stderr, stdout
 from bot.config import ChannelConfig, Settings
 from bot.events import MAX_MESSAGE_CHARS, InboundEvent
+from bot.logs import SECRET_WORDS
 from bot.store import open_store
 from bot.store.channels import CHANNEL_TYPES
 
@@ -35,6 +38,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--settings", default="{}", help="non-secret settings as JSON (secrets go in the config)")
     p.add_argument("--disabled", action="store_true")
     p.set_defaults(handler=add_channel)
+
+
+# Beyond the log masker's words: channel credentials are often called app_key, aes_key, passwd…
+_SECRET_PARTS = ("key", "aes", "pwd", "passwd", "credential", "credentials")
+
+
+def _secret_setting(settings: dict[str, Any]) -> str | None:
+    """The first key (nested ones included) that names a credential, or None."""
+    for key, value in settings.items():
+        name = str(key).lower()
+        parts = [p for p in re.split(r"[^a-z0-9]+", name) if p]
+        if any(w in name for w in SECRET_WORDS) or any(p in _SECRET_PARTS or p.endswith("key") for p in parts):
+            return str(key)
+        if isinstance(value, dict) and (inner := _secret_setting(value)) is not None:
+            return inner
+    return None
 
 
 def _with_channels(settings: Settings, names: tuple[str, ...]) -> Settings:
@@ -111,6 +130,11 @@ async def add_channel(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"--settings: invalid JSON ({exc.msg})") from None
     if not isinstance(extra, dict):
         raise CliError("--settings: must be a JSON object")
+    # The channels table is plain SQLite (and ends up in backups): secrets live in the config,
+    # which reads them from the environment.
+    secret = _secret_setting(extra)
+    if secret is not None:
+        raise CliError(f"--settings: {secret} is a secret; put it in config/service.yaml as ${{ENV_NAME}}")
     store = await open_store(settings)
     try:
         new = await store.channels.add(name, args.type, extra, enabled=not args.disabled)

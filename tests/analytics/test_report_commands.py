@@ -92,3 +92,24 @@ def test_satisfaction_report(seeded: Path, capsys: pytest.CaptureFixture[str]) -
     assert run(seeded, "satisfaction_report", "--days", "3650") == 0
     assert "Recent low ratings" in capsys.readouterr().out
     assert run(seeded, "satisfaction_report", "--days", "0") == 2
+
+
+@pytest.mark.parametrize("argv", [("stats", "--json"), ("satisfaction_report", "--days", "7"), ("stats",)])
+def test_reports_on_a_new_data_dir_write_nothing(
+    config_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    data = load_settings(config_path, env={}).data_dir
+    assert run(config_path, *argv) == 0
+    out, err = capsys.readouterr()
+    assert "no data yet" in err
+    if "--json" in argv:
+        assert json.loads(out)  # still the usual document, with zeros
+    assert not data.exists()  # a read-only command creates no database
+
+
+def test_agent_performance_on_a_new_data_dir_names_the_agent(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config_path, "agent_performance", "--agent_id", "alice") == 2
+    assert "no agent with id 'alice'" in capsys.readouterr().err
+    assert not (load_settings(config_path, env={}).data_dir).exists()

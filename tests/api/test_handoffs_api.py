@@ -135,6 +135,7 @@ async def test_transfer_to_agent_and_back_to_bot(client: TestClient) -> None:
     bob = await add_agent(client, "bob")
     conv_id = await queued_conversation(client)
     await client.post(f"/api/handoffs/{conv_id}/accept", headers=auth(alice))
+    await services(client).agents.set_status("bob", "online")  # only online agents take transfers
     resp = await client.post(f"/api/conversations/{conv_id}/transfer", json={"to_agent_id": "bob"},
                              headers=auth(alice))
     assert resp.status == 200 and (await resp.json())["agent_id"] == "bob"
@@ -240,3 +241,50 @@ async def test_an_expired_agent_token_is_401(client: TestClient) -> None:
     assert resp.status == 401 and "expired" in (await resp.json())["message"]
     fresh = await s.agents.rotate_token("old-timer")
     assert (await client.get("/api/handoffs", headers=auth(fresh))).status == 200
+
+
+async def test_capacity_is_enforced_on_accept_and_transfer(client: TestClient) -> None:
+    a1 = await add_agent(client, "a1")
+    a3 = await add_agent(client, "a3", max_concurrent_chats=1)
+    await add_agent(client, "amy")  # away
+    first, second, third = [await queued_conversation(client, c) for c in ("c1", "c2", "c3")]
+    assert (await client.post(f"/api/handoffs/{first}/accept", headers=auth(a3))).status == 200
+    resp = await client.post(f"/api/handoffs/{second}/accept", headers=auth(a3))
+    body = await resp.json()
+    assert resp.status == 409 and body["error"] == "agent_full" and body["agent_id"] == "a3"
+    assert "a3" in body["message"]
+    assert (await client.post(f"/api/handoffs/{third}/accept", headers=auth(a1))).status == 200
+    await services(client).agents.set_status("a3", "online")
+    resp = await client.post(f"/api/conversations/{third}/transfer", json={"to_agent_id": "a3"}, headers=auth(a1))
+    assert resp.status == 409 and (await resp.json())["error"] == "agent_full"
+    resp = await client.post(f"/api/conversations/{third}/transfer", json={"to_agent_id": "amy"}, headers=auth(a1))
+    body = await resp.json()
+    assert resp.status == 409 and body["error"] == "agent_unavailable" and body["agent_id"] == "amy"
+    assert (await services(client).store.conversations.get(third)).agent_id == "a1"  # type: ignore[union-attr]
+
+
+async def test_going_offline_requeues_chats_and_away_keeps_them(client: TestClient) -> None:
+    alice = await add_agent(client, "alice", status="online")
+    first = await say(client, "转人工", "c-1")
+    conv_id = first["conversation_id"]
+    assert (first["state"], first["ticket_id"] is not None) == ("agent", True)
+    resp = await client.post("/api/agents/me/status", json={"status": "away"}, headers=auth(alice))
+    assert resp.status == 200 and (await resp.json())["requeued"] == []
+    assert (await say(client, "还在吗", "c-1"))["state"] == "agent"  # away keeps the chat
+    resp = await client.post("/api/agents/me/status", json={"status": "offline"}, headers=auth(alice))
+    assert resp.status == 200 and (await resp.json())["requeued"] == [conv_id]
+    waiting = await say(client, "有人吗", "c-1")
+    assert (waiting["state"], waiting["route"]) == ("queued", "relay")
+    assert "第 1 位" in waiting["replies"][0]["text"]  # not the silent [] of a chat nobody answers
+    bob = await add_agent(client, "bob", status="offline")
+    resp = await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(bob))
+    assert (await resp.json())["assigned"] == [{"conversation_id": conv_id, "agent_id": "bob"}]
+    ticket = (await services(client).tickets.get(first["ticket_id"])).ticket
+    assert ticket.assignee == "bob"
+
+
+async def test_a_priority_tag_matches_whatever_case_the_crm_sent(client: TestClient) -> None:
+    conv_id = await queued_conversation(client, tags=[" VIP "])  # agents.priority_tags: [vip]
+    handoff = await services(client).store.handoffs.open_for(conv_id)
+    assert handoff is not None and handoff.priority == "high"
+    assert (await services(client).customers.tags("cust-1")) == ("vip",)

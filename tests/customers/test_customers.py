@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from bot.config import AgentsConfig
 from bot.customers import CustomerService, CustomerUpdate, mask_email, mask_phone
 from bot.store import Store
 from bot.store.ratings import Rating
@@ -95,3 +96,17 @@ def test_mask_phone(phone: str | None, masked: str | None) -> None:
 def test_mask_email() -> None:
     assert mask_email("alice.w@example.com") == "a***@example.com"
     assert mask_email(None) is None
+
+
+async def test_tags_are_stripped_lowercased_and_deduplicated(store: Store, customers: CustomerService) -> None:
+    profile, _ = await customers.upsert("c4", CustomerUpdate(tags=["vip", " VIP ", "Wholesale", "退款"]))
+    assert profile.tags == ("vip", "wholesale", "退款")
+    with pytest.raises(ValidationError):
+        CustomerUpdate(tags=["   "])
+    # a row written before tags were normalised still matches rules in lowercase
+    await store.db.execute("UPDATE customers SET tags = ? WHERE id = 'c4'", ('["VIP", "vip", " Gold "]',))
+    assert await customers.tags("c4") == ("vip", "gold")
+
+
+def test_config_priority_tags_are_lowercased() -> None:
+    assert AgentsConfig(priority_tags=[" VIP ", "vip", "Gold"]).priority_tags == ["vip", "gold"]

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.handoff_agent import AgentFull, AgentUnavailable
 from bot.handoff_results import Conflict, Forbidden, InvalidAction, NotFound
 from tests.handoff.conftest import Env
 
@@ -85,6 +86,7 @@ async def test_transfer_to_another_agent_then_back_to_the_bot(env: Env) -> None:
     bob = await env.agent("bob", status="away")
     conv_id = await queued(env)
     await env.queue.accept(alice, conv_id)
+    await env.agents.set_status("bob", "online")  # only online agents take transfers
     moved = await env.queue.transfer(alice, conv_id, "bob")
     assert moved.state == "agent" and moved.agent_id == "bob"
     with pytest.raises(Forbidden):
@@ -126,3 +128,80 @@ async def test_close_asks_for_a_rating_and_frees_the_seat(env: Env) -> None:
     assert (await env.conv(second.conversation.id)).agent_id == "alice"  # the freed seat was filled
     with pytest.raises(Conflict):
         await env.queue.close(alice, first.conversation.id)  # already closed
+
+
+async def test_accept_refuses_an_agent_at_capacity(env: Env) -> None:
+    a3 = await env.agent("a3", status="away", max_chats=1)
+    first, second = await queued(env, "c1"), await queued(env, "c2")
+    await env.queue.accept(a3, first)
+    with pytest.raises(AgentFull) as err:
+        await env.queue.accept(a3, second)
+    assert err.value.extra["agent_id"] == "a3" and err.value.extra["max_concurrent_chats"] == 1
+    assert (await env.conv(second)).state == "queued"
+    assert (await env.store.handoffs.open_for(second)).assigned_at is None  # type: ignore[union-attr]
+
+
+async def test_one_seat_two_accepts_at_once_exactly_one_wins(env: Env) -> None:
+    a3 = await env.agent("a3", status="away", max_chats=1)
+    first, second = await queued(env, "c1"), await queued(env, "c2")
+    results = await asyncio.gather(env.queue.accept(a3, first), env.queue.accept(a3, second),
+                                   return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["AgentFull", "Conversation"]
+    assert await env.store.handoffs.active_counts() == {"a3": 1}
+
+
+async def test_transfer_needs_an_online_target_with_a_free_seat(env: Env) -> None:
+    a1 = await env.agent("a1", status="away")
+    await env.agent("a3", status="away", max_chats=1)
+    await env.agent("amy", status="away")
+    own, third = await queued(env, "c1"), await queued(env, "c2")
+    await env.queue.accept(await env.agents.get("a3"), own)  # type: ignore[arg-type]
+    await env.queue.accept(a1, third)
+    with pytest.raises(AgentUnavailable) as away:
+        await env.queue.transfer(a1, third, "amy")
+    assert away.value.extra == {"agent_id": "amy", "agent_status": "away"}
+    await env.agents.set_status("a3", "online")
+    with pytest.raises(AgentFull) as full:
+        await env.queue.transfer(a1, third, "a3")
+    assert full.value.extra["agent_id"] == "a3"
+    rows = await env.store.db.fetchall("SELECT agent_id, outcome FROM handoffs WHERE conversation_id = ?", (third,))
+    assert [tuple(r) for r in rows] == [("a1", None)]  # nothing moved
+    assert (await env.conv(third)).agent_id == "a1"
+
+
+async def test_going_offline_requeues_open_chats_and_tells_the_customer(env: Env) -> None:
+    await env.agent("alice")
+    out = await env.handoff(await env.conversation("c1"), priority="high", skill="refund")
+    conv_id = out.conversation.id
+    assert out.agent_id == "alice"
+    before = await env.store.handoffs.open_for(conv_id)
+    await env.agents.set_status("alice", "offline")
+    assert await env.queue.requeue_chats_of("alice") == [conv_id]
+    conv = await env.conv(conv_id)
+    assert (conv.state, conv.agent_id, conv.priority) == ("queued", None, "high")
+    rows = await env.store.db.fetchall(
+        "SELECT agent_id, outcome, assigned_at IS NULL AS waiting FROM handoffs WHERE conversation_id = ? "
+        "ORDER BY id", (conv_id,))
+    assert [tuple(r) for r in rows] == [("alice", "requeued", 0), (None, None, 1)]
+    now = await env.store.handoffs.open_for(conv_id)
+    assert now is not None and before is not None
+    assert (now.ticket_id, now.priority, now.skill, now.language) == (
+        before.ticket_id, "high", "refund", "zh")
+    assert (await env.transcript(conv_id))[-1] == (
+        "system", "抱歉，为您服务的人工客服已下线，我们正在为您转接其他客服。"
+                  "正在为您转接人工客服，您目前排在第 1 位，请稍候。")
+    assert env.pushed[-1].conversation_id == conv_id
+    assert await env.queue.requeue_chats_of("alice") == []  # nothing left
+
+
+async def test_requeued_chats_go_to_a_free_agent_at_once(env: Env) -> None:
+    await env.agent("alice")
+    conv_id = (await env.handoff(await env.conversation("c1"))).conversation.id
+    await env.agent("bob")
+    await env.agents.set_status("alice", "offline")
+    await env.queue.requeue_chats_of("alice")
+    conv = await env.conv(conv_id)
+    assert (conv.state, conv.agent_id) == ("agent", "bob")
+    assert (await env.transcript(conv_id))[-1] == ("system", "人工客服 Bob 将为您服务。")
+    ticket_id = (await env.store.handoffs.open_for(conv_id)).ticket_id  # type: ignore[union-attr]
+    assert (await env.tickets.get(ticket_id or "")).ticket.assignee == "bob"
