@@ -4,6 +4,7 @@ State `rating` is entered when an agent closes a conversation (`close_by_agent`)
 resolved (`ask_rating`). Whom the rating is for is kept in the conversation's slots
 (`_rating`: agent and ticket), so it survives a restart. One unparseable answer is asked again;
 a second one closes the conversation without a rating (`_rating_retry` remembers the first).
+A real request instead of a rating (the router's `after_rating`) leaves the survey at once.
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ class RatingFlow:
         log.info("csat_skipped")
         closed = self._machine.fire(conv, "skip_rating")
         return RatingOutcome(closed, (Reply("text", text("rating_skipped", lang)),), None, True)
+
+    def leave(self, conv: Conversation) -> Conversation:
+        """The customer moved on instead of rating (asked a question, wants a human): close the
+        survey unrated and reopen, so the message is served as in a fresh bot conversation.
+        The same steps as a skipped rating plus the manager's reopen of a closed conversation."""
+        log.info("csat_left")
+        closed = self._machine.fire(conv, "skip_rating")
+        return replace(self._machine.fire(closed, "reopen"), fallback_count=0)
 
     async def ask_for_ticket(self, ticket: Any) -> bool:
         """Ask the ticket's customer for a rating once it is resolved; False when not asked.

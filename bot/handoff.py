@@ -1,9 +1,9 @@
 """The handoff queue: assignment to agents, queue positions, agent actions, CSAT.
 
-Locking: `enqueue`, `relay` and `record_rating` run inside a customer's turn (the runtime holds
-the conversation lock). Agent actions take that lock themselves, then — for anything that changes
-an agent's load — the queue's assignment lock, always in that order, so no two assignments can
-both see the same free seat and no lock cycle is possible.
+Locking: `enqueue`, `relay`, `leave_queue` and `record_rating` run inside a customer's turn (the
+runtime holds the conversation lock). Agent actions take that lock themselves, then — for anything
+that changes an agent's load — the queue's assignment lock, always in that order, so no two
+assignments can both see the same free seat and no lock cycle is possible.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.handoff_results import HandoffOutcome, RatingOutcome, RelayOutcome
 from bot.handoff_signals import QUEUE, ChangeFeed
 from bot.store.handoffs import PRIORITIES, Handoff
 from bot.store.models import Conversation, now_iso
+from bot.ticket_changes import TicketChanges
 
 if TYPE_CHECKING:
     from bot.agents import AgentDirectory
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 MAX_TITLE = 100
+# Ticket type of a plain handoff. Not the intent ("human_agent"): that is how the customer asked,
+# and it stays the handoff's routing skill; reports group tickets by what they are about.
+HANDOFF_TICKET_TYPE = "handoff"
 
 
 class HandoffQueue(AgentActions):
@@ -74,9 +78,11 @@ class HandoffQueue(AgentActions):
         language: str | None = None,
         message: str | None = None,
         ticket_id: str | None = None,
+        ticket_type: str | None = None,
     ) -> HandoffOutcome:
         """Hand the conversation to a human: assign a free agent now, or queue it. A ticket is
-        opened either way (or `ticket_id`, one the caller just opened, is linked instead).
+        opened either way (or `ticket_id`, one the caller just opened, is linked instead), typed
+        `ticket_type` (a flow's type, e.g. 退款) or "handoff"; `skill` only routes to agents.
         Returns the conversation to persist and the replies for the customer."""
         if conv.state in ("queued", "agent"):  # already with (or waiting for) a human
             relayed = await self.relay(conv, message or "")
@@ -101,7 +107,7 @@ class HandoffQueue(AgentActions):
                 agent_id=agent_id, queued_at=at, assigned_at=at if agent_id else None,
             ))
         if ticket_id is None:
-            ticket_id = await self._open_ticket(conv, reason, priority, skill, message, agent_id)
+            ticket_id = await self._open_ticket(conv, reason, priority, ticket_type, message, agent_id)
             if ticket_id is not None:
                 await self._store.handoffs.set_ticket(handoff.id, ticket_id)
         elif agent_id is not None:
@@ -137,6 +143,23 @@ class HandoffQueue(AgentActions):
                 position = await self._store.handoffs.position(handoff)
                 return RelayOutcome(conv, (self._waiting_reply(conv.language, position),))
         return RelayOutcome(conv, ())
+
+    async def leave_queue(self, conv: Conversation) -> RelayOutcome:
+        """A waiting customer cancelled ("算了", "never mind"): end the handoff as cancelled and
+        give the conversation back to the bot. The ticket stays open with a note: the request it
+        records may still need an answer, and closing it is an agent's call. Once an agent has
+        the conversation, cancelling is an ordinary message for them (relayed)."""
+        handoff = await self._store.handoffs.open_for(conv.id)
+        if conv.state != "queued" or (handoff is not None and handoff.assigned_at is not None):
+            return await self.relay(conv, "")
+        if handoff is not None:
+            await self._store.handoffs.end(handoff.id, now_iso(), "cancelled")
+            if handoff.ticket_id:
+                await self._note_ticket(handoff.ticket_id, "Customer left the queue before an agent joined.")
+        back = self._machine.fire(conv, "to_bot")
+        self.changes.notify(QUEUE)  # consoles drop it from the queue and positions move up
+        log.info("handoff_cancelled", waited_ms=_ms_since(conv.queued_at) if conv.queued_at else None)
+        return RelayOutcome(back, (Reply("text", text("handoff_cancelled", conv.language)),))
 
     async def record_rating(self, conv: Conversation, answer: str) -> RatingOutcome:
         """A customer message in state `rating`: store a valid score and close, else ask once more."""
@@ -209,7 +232,7 @@ class HandoffQueue(AgentActions):
         return Reply("text", text("outside_hours", language, time=back.strftime("%H:%M"),
                                   hours=self._settings.agents.online_hours))
 
-    async def _open_ticket(self, conv: Conversation, reason: str, priority: str, skill: str | None,
+    async def _open_ticket(self, conv: Conversation, reason: str, priority: str, ticket_type: str | None,
                            message: str | None, agent_id: str | None) -> str | None:
         """Open the ticket that keeps the request from being lost; a failure must not block the
         handoff (it is logged and the handoff proceeds without a ticket)."""
@@ -221,13 +244,20 @@ class HandoffQueue(AgentActions):
         try:
             view = await self._tickets.create(
                 customer_id=conv.customer_id, title=f"Handoff: {reason}"[:MAX_TITLE], description=description,
-                type=skill or "general", priority=priority, conversation_id=conv.id, channel=conv.channel,
-                assignee=agent_id, actor="bot",
+                type=ticket_type or HANDOFF_TICKET_TYPE, priority=priority, conversation_id=conv.id,
+                channel=conv.channel, assignee=agent_id, actor="bot",
             )
         except Exception:
             log.exception("handoff_ticket_failed")
             return None
         return _ticket_id(view)
+
+
+    async def _note_ticket(self, ticket_id: str, note: str) -> None:
+        try:
+            await self._tickets.update(ticket_id, TicketChanges(comment=note), actor="bot")
+        except Exception:  # a note must not keep the customer in the queue
+            log.exception("handoff_ticket_note_failed", ticket_id=ticket_id)
 
 
 def _ticket_id(view: Any) -> str | None:

@@ -72,7 +72,7 @@ def _actions(
 ) -> dict[str, Action]:
     escalation = EscalationActions(tickets, handoff)
     flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
-    return {
+    actions: dict[str, Action] = {
         "faq": faq_answer,
         "fallback": fallback,
         "smalltalk": SmalltalkAction(catalog),
@@ -85,6 +85,9 @@ def _actions(
         "relay": escalation.relay,
         "rating": escalation.rating,
     }
+    # A real request sent instead of a rating is served by these, in the same turn.
+    escalation.after_rating = {name: actions[name] for name in ("faq", "handoff", "complaint_ticket", "start_flow")}
+    return actions
 
 
 def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, IntentCatalog]:

@@ -119,3 +119,100 @@ async def test_the_optional_reason_lands_in_the_ticket_and_no_thanks_skips_it(cl
     await say(client, "202611230003", customer="cust-s")
     skipped = await say(client, "不用了", customer="cust-s")
     assert skipped["ticket_id"], "declining the optional question still files the refund"
+
+
+async def rating_asked(client: TestClient, customer: str, opening: str = "转人工") -> tuple[str, str]:
+    """A chat an agent took and closed: the conversation now waits for a rating. (id, agent token)"""
+    services = client.server.app[SERVICES]
+    _, token = await services.agents.add(f"agent-{customer}", "Alice", languages=["zh", "en"])
+    resp = await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(token))
+    assert resp.status == 200
+    taken = await say(client, opening, customer=customer)
+    assert taken["state"] == "agent", taken
+    conv_id = taken["conversation_id"]
+    resp = await client.post(f"/api/conversations/{conv_id}/close", headers=auth(token))
+    assert resp.status == 200 and (await resp.json())["state"] == "rating"
+    return conv_id, token
+
+
+async def test_a_question_instead_of_a_rating_is_answered_at_once(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    conv_id, _ = await rating_asked(client, "cust-q", "I want to talk to a human")
+    answered = await say(client, "How do I get a refund?", customer="cust-q")
+    assert answered["route"] == "faq" and answered["faq"]["id"] == "faq_001", answered
+    assert answered["replies"] == [{"type": "text", "text": "Open the order and tap Refund."}]
+    assert answered["state"] == "bot" and answered["conversation_id"] == conv_id
+    assert await services.store.ratings.for_conversation(conv_id) == []  # no score was made up
+    decisions = await (await client.get(f"/api/conversations/{conv_id}/decisions", headers=auth())).json()
+    assert "left the rating survey" in decisions["decisions"][-1]["reason"]
+
+
+async def test_asking_for_a_human_instead_of_rating_hands_over_at_once(client: TestClient) -> None:
+    await rating_asked(client, "cust-h")
+    again = await say(client, "转人工", customer="cust-h")
+    assert again["route"] == "handoff" and again["state"] == "agent", again
+    assert "Alice" in again["replies"][0]["text"]
+
+
+async def test_a_request_instead_of_a_rating_starts_its_flow(client: TestClient) -> None:
+    await rating_asked(client, "cust-f")
+    flow = await say(client, "我要退款", customer="cust-f")
+    assert (flow["route"], flow["state"]) == ("collect", "collecting"), flow
+    assert flow["replies"][0]["text"] == "请提供需要退款的订单号。"
+
+
+async def test_an_unclear_answer_to_the_survey_is_asked_again_once_then_closed(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    conv_id, _ = await rating_asked(client, "cust-u")
+    first = await say(client, "嗯", customer="cust-u")
+    assert (first["route"], first["state"]) == ("collect", "rating") and "1 到 5" in first["replies"][0]["text"]
+    second = await say(client, "很难说", customer="cust-u")
+    assert second["state"] == "closed"
+    assert await services.store.ratings.for_conversation(conv_id) == []
+
+
+async def test_a_waiting_customer_can_leave_the_queue(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    queued = await say(client, "转人工", customer="cust-c")
+    assert queued["state"] == "queued" and queued["ticket_id"]
+    conv_id = queued["conversation_id"]
+    left = await say(client, "算了", customer="cust-c")
+    assert (left["route"], left["state"]) == ("handoff", "bot"), left
+    assert left["replies"][0]["text"] == "好的，已为您取消转人工。还有什么可以帮您？"
+    handoff = await services.store.handoffs.last_for(conv_id)
+    assert handoff is not None and handoff.ended_at and handoff.outcome == "cancelled"
+    waiting = await (await client.get("/api/handoffs", headers=auth())).json()
+    assert conv_id not in str(waiting)  # agents no longer see it in the queue
+    # The ticket stays open (its request may still need an answer) with a note why.
+    ticket = (await services.tickets.get(queued["ticket_id"])).ticket
+    assert ticket.status == "open"
+    assert "left the queue" in str(await services.store.tickets.events(ticket.id))
+    # The bot serves them again, and they can ask for a human again later.
+    answered = await say(client, "怎么退款", customer="cust-c")
+    assert answered["route"] == "faq" and answered["state"] == "bot"
+
+
+async def test_an_english_customer_leaves_the_queue_in_english(client: TestClient) -> None:
+    queued = await say(client, "I want to talk to a human", customer="cust-e")
+    assert queued["state"] == "queued"
+    left = await say(client, "never mind", customer="cust-e")
+    assert left["state"] == "bot" and "out of the queue" in left["replies"][0]["text"], left
+
+
+async def test_english_customers_hear_the_ticket_type_in_english(client: TestClient) -> None:
+    services = client.server.app[SERVICES]
+    await say(client, "I want a refund", customer="cust-en")
+    await say(client, "202611230005", customer="cust-en")
+    opened = await say(client, "skip", customer="cust-en")
+    assert opened["ticket_id"], opened
+    assert opened["replies"][0]["text"].startswith("I've opened a refund ticket for you"), opened
+    ticket = (await services.tickets.get(opened["ticket_id"])).ticket
+    assert ticket.type == "退款"  # the stored type is unchanged: reports group by it
+
+
+async def test_handoff_tickets_are_typed_handoff_not_by_intent(client: TestClient) -> None:
+    queued = await say(client, "转人工", customer="cust-ty")
+    ticket = await (await client.get(f"/api/tickets/{queued['ticket_id']}", headers=auth())).json()
+    assert ticket["type"] == "handoff", ticket
+    stats = await (await client.get("/api/stats?period=7d", headers=auth())).json()
+    assert [(t["key"], t["count"]) for t in stats["ticket_types"]] == [("handoff", 1)]

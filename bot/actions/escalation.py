@@ -3,14 +3,15 @@ the conversation, and the satisfaction rating afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
 
-from bot.actions.base import ActionContext, ActionOutcome
+from bot.actions.base import Action, ActionContext, ActionOutcome
 from bot.dialogue.texts import text
-from bot.events import Reply
+from bot.events import Reply, Route
 
 if TYPE_CHECKING:
     from bot.handoff import HandoffQueue
@@ -23,16 +24,21 @@ class EscalationActions:
     def __init__(self, tickets: TicketService, handoff: HandoffQueue) -> None:
         self._tickets = tickets
         self._handoff = handoff
+        # The actions that may serve a message sent instead of a rating (the router's
+        # `after_rating`); the app factory wires the whole action table in.
+        self.after_rating: Mapping[str, Action] = {}
 
-    async def handoff(self, ctx: ActionContext, *, reason: str | None = None) -> ActionOutcome:
+    async def handoff(self, ctx: ActionContext, *, reason: str | None = None,
+                      ticket_type: str | None = None) -> ActionOutcome:
         conv = replace(ctx.conversation, fallback_count=0)
         outcome = await self._handoff.enqueue(
             conv,
             reason=reason or ctx.decision.reason,
             priority=ctx.decision.priority or conv.priority,
-            skill=ctx.decision.intent,
+            skill=ctx.decision.intent,  # routing only; the ticket is typed ticket_type or "handoff"
             language=ctx.analysis.language.code,
             message=ctx.analysis.text,
+            ticket_type=ticket_type,
         )
         return ActionOutcome(outcome.replies, outcome.conversation, ticket_id=outcome.ticket_id)
 
@@ -56,7 +62,7 @@ class EscalationActions:
             )
         except Exception:
             log.exception("complaint_ticket_failed")
-            return await self.handoff(ctx, reason="complaint; ticket creation failed")
+            return await self.handoff(ctx, reason="complaint; ticket creation failed", ticket_type=spec_type)
         created = Reply("text", text("ticket_created", lang, type=spec_type if lang == "zh" else "complaint",
                                      ticket_id=ticket.id))
         if not ctx.decision.handoff_after or conv.state not in ("bot", "collecting"):
@@ -69,11 +75,26 @@ class EscalationActions:
         return ActionOutcome((created, *outcome.replies), outcome.conversation, ticket_id=ticket.id)
 
     async def relay(self, ctx: ActionContext) -> ActionOutcome:
+        if ctx.decision.leave_queue:
+            left = await self._handoff.leave_queue(ctx.conversation)
+            # An agent took the chat in the meantime: the message was only relayed.
+            route: Route | None = None if left.conversation.state == "bot" else "relay"
+            return ActionOutcome(left.replies, left.conversation, route=route)
         # The bot stays silent (a waiting customer only hears their queue position again); the
         # message is in the transcript and the agent's long poll wakes up.
         outcome = await self._handoff.relay(ctx.conversation, ctx.analysis.text)
         return ActionOutcome(outcome.replies, outcome.conversation)
 
     async def rating(self, ctx: ActionContext) -> ActionOutcome:
+        serve = self.after_rating.get(ctx.decision.after_rating or "")
+        if serve is not None:
+            # Not a rating but a real request: close the survey unrated, then serve the message
+            # in this same turn (asking "1-5?" first would swallow it).
+            conv = self._handoff.rating.leave(ctx.conversation)
+            return await serve(replace(ctx, conversation=conv,
+                                       decision=replace(ctx.decision, action=ctx.decision.after_rating,
+                                                        after_rating=None)))
+        if ctx.decision.after_rating:
+            log.warning("after_rating_action_missing", action=ctx.decision.after_rating)
         outcome = await self._handoff.record_rating(ctx.conversation, ctx.analysis.text)
         return ActionOutcome(outcome.replies, outcome.conversation)

@@ -67,7 +67,8 @@ class FlowActions:
             if tries >= self._attempts:
                 conv = self._machine.fire(conv, "cancel_collect")
                 return await self._escalation.handoff(
-                    replace(ctx, conversation=conv), reason=f"could not collect {slot.name} for {spec.name}"
+                    replace(ctx, conversation=conv), reason=f"could not collect {slot.name} for {spec.name}",
+                    ticket_type=spec.ticket_type,
                 )
             slots["_invalid"] = tries
             error = _localized(slot.error, lang) if slot.error else text("slot_invalid", lang)
@@ -126,7 +127,11 @@ class FlowActions:
                 conversation_id=conv.id, channel=conv.channel, actor="bot",
             )
         except Exception:
-            return await self._escalation.handoff(replace(ctx, conversation=done), reason="ticket creation failed")
+            return await self._escalation.handoff(replace(ctx, conversation=done), reason="ticket creation failed",
+                                                  ticket_type=ticket_type)
         lang = ctx.analysis.language.code
-        reply = Reply("text", text("ticket_created", lang, type=ticket_type, ticket_id=ticket.id))
+        # The stored type stays as configured (reports group by it); the reply names it in the
+        # customer's language ("a refund ticket", not "a 退款 ticket").
+        label = _localized(spec.ticket_type_label, lang) if spec.ticket_type_label else ticket_type
+        reply = Reply("text", text("ticket_created", lang, type=label, ticket_id=ticket.id))
         return ActionOutcome((reply,), done, ticket_id=ticket.id, extra_scores={"slots": values})

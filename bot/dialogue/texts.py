@@ -34,6 +34,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "您的问题已记录为工单 {ticket_id}，不会遗漏。",
         "en": "Your request is recorded as ticket {ticket_id}, so nothing gets lost.",
     },
+    # A waiting customer cancelled ("算了"): back with the bot; the ticket stays open (bot/handoff.py).
+    "handoff_cancelled": {
+        "zh": "好的，已为您取消转人工。还有什么可以帮您？",
+        "en": "OK, I've taken you out of the queue for a human agent. Is there anything else I can help with?",
+    },
     "rating_prompt": {
         "zh": "请为本次服务打分：回复 1-5（5 = 非常满意，1 = 非常不满意）。",
         "en": "How did we do? Reply with a rating from 1 to 5 (5 = very satisfied, 1 = very dissatisfied).",
@@ -104,6 +109,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Entschuldigung, ich kann nur bei Fragen zu unseren Produkten und Diensten helfen. "
         "Wie kann ich helfen?",
         "ru": "Извините, я могу помочь только с вопросами о наших товарах и услугах. Чем могу помочь?",
+    },
+    # An agent went offline mid-chat: the customer is back in the queue (bot/handoff_agent.py).
+    "agent_left": {
+        "zh": "抱歉，为您服务的人工客服已下线，我们正在为您转接其他客服。",
+        "en": "Sorry, the agent who was helping you has gone offline; we're connecting you to another one.",
     },
 }
 

@@ -80,10 +80,13 @@ class IntentSpec(_Model):
     # Ticket created when a create_ticket intent fires or a flow has all its slots; a flow without
     # one ends by answering (e.g. order status looked up with the collected order_id).
     ticket_type: str | None = None
+    # How replies name the ticket type per language ("a refund ticket"); the stored type stays
+    # `ticket_type`, which reports and agents group by.
+    ticket_type_label: dict[str, str] = Field(default_factory=dict, description="ticket type per language")
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     responses: dict[str, str] = Field(default_factory=dict, description="fixed reply per language")
 
-    _langs = field_validator("examples", "responses")(_check_langs)
+    _langs = field_validator("examples", "responses", "ticket_type_label")(_check_langs)
 
     @field_validator("examples")
     @classmethod
@@ -102,6 +105,8 @@ class IntentSpec(_Model):
             raise ValueError("a flow intent needs at least one slot")
         if self.action == "create_ticket" and not self.ticket_type:
             raise ValueError("ticket_type is required for action create_ticket")
+        if self.ticket_type_label and not self.ticket_type:
+            raise ValueError("ticket_type_label needs a ticket_type")
         if self.slots and self.action not in ("flow", "create_ticket"):
             raise ValueError(f"slots are only used by flow/create_ticket intents, not {self.action}")
         return self

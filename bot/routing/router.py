@@ -8,9 +8,10 @@ did the bot say that" is always answerable. No I/O here: actions do it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.csat import parse_rating
 from bot.events import Route
 from bot.pipeline.analysis import Analysis
 from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
@@ -27,6 +28,10 @@ class Decision:
     intent: str | None = None
     priority: str | None = None
     handoff_after: bool = False  # hand the conversation to a human once the action is done
+    # Set on a `rating` decision when the customer moved on instead of rating: the survey is left
+    # unrated and this action (faq, start_flow, handoff, complaint_ticket) serves the message.
+    after_rating: str | None = None
+    leave_queue: bool = False  # set on a `relay` decision: the waiting customer cancelled the handoff
 
 
 Rule = Callable[[Analysis, Conversation, RoutingPolicy], "Decision | None"]
@@ -40,15 +45,31 @@ def _intent(a: Analysis, action: str | None = None) -> str | None:
 
 
 def relay(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if conv.state == "queued" and is_cancel(a.text):
+        # Still waiting (the action checks no agent took it meanwhile): "算了" leaves the queue.
+        return Decision("handoff", "relay", "customer cancelled the handoff while queued", leave_queue=True)
     if conv.state in ("queued", "agent"):
         return Decision("relay", "relay", f"conversation is {conv.state}: a human handles it")
     return None
 
 
+# Rules that outrank an unanswered survey: a customer who asks something real instead of rating
+# gets it served now, not "please reply 1-5" (small talk and fallbacks do not count).
+LEAVE_RATING_RULES = ("human_request", "complaint", "transactional", "faq")
+
+
 def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
-    if conv.state == "rating":
-        return Decision("collect", "rating", "waiting for the customer's satisfaction rating")
-    return None
+    if conv.state != "rating":
+        return None
+    if parse_rating(a.text) is None:
+        # Judged as a fresh bot conversation: that is where the survey-leaving action puts it.
+        fresh = replace(conv, state="bot", flow=None, slots={}, fallback_count=0)
+        for name in (r for r in p.precedence if r in LEAVE_RATING_RULES):
+            served = RULES[name](a, fresh, p)
+            if served is not None:
+                return replace(served, action="rating", after_rating=served.action,
+                               reason=f"left the rating survey: {served.reason}")
+    return Decision("collect", "rating", "waiting for the customer's satisfaction rating")
 
 
 def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
@@ -153,4 +174,4 @@ def decide(analysis: Analysis, conversation: Conversation, policy: RoutingPolicy
 
 
 def _with_scores(d: Decision, a: Analysis) -> Decision:
-    return Decision(d.route, d.action, d.reason, scores_of(a), d.faq_id, d.intent, d.priority, d.handoff_after)
+    return replace(d, scores=scores_of(a))

@@ -29,3 +29,31 @@ def test_valid_answers(answer: str, score: int) -> None:
 )
 def test_out_of_range_or_no_rating_is_none(answer: str) -> None:
     assert parse_rating(answer) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "不好意思，我还有个问题", "好久没收到货", "差不多", "还有2个问题", "好的，怎么开发票", "good morning",
+        "how do I get an invoice?", "3分钟前下的单", "好吗", "goodbye", "I want to talk to a human",
+    ],
+)
+def test_a_sentence_that_merely_contains_a_rating_word_or_number_is_no_rating(sentence: str) -> None:
+    # The customer's next question must not be stored as a score (and then swallowed).
+    assert parse_rating(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "score"),
+    [
+        ("给5分", 5), ("⭐⭐⭐⭐", 4), ("十分满意", 5), ("4 out of 5", 4), ("I’d say 4", 4), ("5分，服务很好", 5),
+        ("一般般吧", 3), ("还行吧", 3), ("👍🏻", 5), ("❤️", 5), ("五", 5), ("good, thanks", 4), ("不错不错", 4),
+    ],
+)
+def test_a_rating_with_a_little_filler_still_counts(answer: str, score: int) -> None:
+    assert parse_rating(answer) == score
+
+
+def test_different_scores_in_one_answer_are_ambiguous() -> None:
+    assert parse_rating("很好 很差") is None
+    assert parse_rating("5分 3分") is None

@@ -133,3 +133,36 @@ async def test_vip_customers_jump_the_queue_and_reach_the_vip_desk(env: Env) -> 
     await env.agent("vera", skills=("vip",), max_chats=1)
     assigned = dict(await env.queue.drain_queue())
     assert assigned == {vip.conversation.id: "vera", plain.conversation.id: "alice"}
+
+
+async def test_a_handoff_ticket_is_typed_handoff_and_the_intent_only_routes(env: Env) -> None:
+    out = await env.handoff(skill="human_agent")
+    ticket = (await env.tickets.get(out.ticket_id or "")).ticket
+    assert ticket.type == "handoff"
+    handoff = await env.store.handoffs.open_for(out.conversation.id)
+    assert handoff is not None and handoff.skill == "human_agent"
+    flow = await env.handoff(await env.conversation("c2"), skill="refund_request", ticket_type="退款")
+    assert (await env.tickets.get(flow.ticket_id or "")).ticket.type == "退款"
+
+
+async def test_leaving_the_queue_ends_the_handoff_as_cancelled(env: Env) -> None:
+    out = await env.handoff()
+    left = await env.queue.leave_queue(out.conversation)
+    assert left.conversation.state == "bot" and left.conversation.queued_at is None
+    assert left.replies[0].text == "好的，已为您取消转人工。还有什么可以帮您？"
+    handoff = await env.store.handoffs.last_for(out.conversation.id)
+    assert handoff is not None and handoff.outcome == "cancelled" and handoff.ended_at
+    assert await env.store.handoffs.waiting() == []
+    ticket = (await env.tickets.get(out.ticket_id or "")).ticket
+    assert ticket.status == "open"
+
+
+async def test_cancelling_after_an_agent_claimed_the_chat_is_only_relayed(env: Env) -> None:
+    out = await env.handoff()
+    handoff = await env.store.handoffs.open_for(out.conversation.id)
+    assert handoff is not None
+    await env.agent("alice")
+    assert await env.store.handoffs.claim(handoff.id, "alice", "2026-01-01T00:00:00+00:00")
+    kept = await env.queue.leave_queue(out.conversation)
+    assert kept.conversation.state == "queued" and kept.replies == ()
+    assert (await env.store.handoffs.open_for(out.conversation.id)) is not None

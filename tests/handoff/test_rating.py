@@ -80,3 +80,10 @@ async def test_ticket_rating_is_not_asked_while_an_agent_has_the_chat(env: Env) 
     ticket = (await env.tickets.get(out.ticket_id or "")).ticket
     assert await env.queue.ask_rating_for_ticket(ticket) is False
     assert (await env.conv(out.conversation.id)).state == "agent"
+
+
+async def test_leaving_the_survey_closes_it_unrated_and_reopens_for_the_bot(env: Env) -> None:
+    conv, _ = await rating_state(env)
+    left = env.queue.rating.leave(conv)
+    assert left.state == "bot" and left.slots == {} and left.closed_at is None
+    assert await env.store.ratings.for_conversation(conv.id) == []

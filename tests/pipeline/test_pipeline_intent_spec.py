@@ -108,3 +108,27 @@ def test_tab_indentation_names_the_line(tmp_path: Path) -> None:
 def test_flow_slot_without_prompt_points_at_the_slot(tmp_path: Path) -> None:
     msg = _error(tmp_path, GOOD.replace("        prompt: {zh: 请提供订单号}\n", ""))
     assert "a.yaml:8:" in msg and "slots[0].prompt: Field required" in msg
+
+
+def test_ticket_type_label_names_the_type_per_language(tmp_path: Path) -> None:
+    label = "    ticket_type_label: {zh: 退款, en: refund}\n"
+    text = GOOD.replace("    ticket_type: 退款\n", f"    ticket_type: 退款\n{label}")
+    spec = load_intents(_folder(tmp_path, text)).get("refund_request")
+    assert spec is not None and spec.ticket_type == "退款" and spec.ticket_type_label == {"zh": "退款", "en": "refund"}
+
+
+def test_ticket_type_label_needs_a_ticket_type_and_language_codes(tmp_path: Path) -> None:
+    no_type = GOOD.replace("    ticket_type: 退款\n", "    ticket_type_label: {en: refund}\n")
+    assert "ticket_type_label needs a ticket_type" in _error(tmp_path, no_type)
+    label = "    ticket_type_label: {English: refund}\n"
+    bad_lang = GOOD.replace("    ticket_type: 退款\n", f"    ticket_type: 退款\n{label}")
+    assert "not a language code" in _error(tmp_path, bad_lang)
+
+
+def test_shipped_flows_name_their_ticket_type_in_english() -> None:
+    from bot.config import REPO_ROOT
+
+    catalog = load_intents(REPO_ROOT / "intents")
+    for spec in catalog.intents:
+        if spec.action == "flow" and spec.ticket_type:
+            assert spec.ticket_type_label.get("en"), spec.name

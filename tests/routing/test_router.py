@@ -69,7 +69,46 @@ def test_relay_while_a_human_handles_the_conversation() -> None:
 
 def test_rating_state_collects_the_rating() -> None:
     d = decide(analysis("5"), conv("rating"), policy())
-    assert (d.route, d.action) == ("collect", "rating")
+    assert (d.route, d.action, d.after_rating) == ("collect", "rating", None)
+
+
+@pytest.mark.parametrize(
+    ("a", "route", "served_by"),
+    [
+        (analysis("转人工", intent="human_agent"), "handoff", "handoff"),
+        (analysis("我要退款", intent="refund_request"), "collect", "start_flow"),
+        (analysis("怎么开发票", question=True, faq_score=0.8), "faq", "faq"),
+        (analysis("我要投诉", intent="complaint"), "ticket", "complaint_ticket"),
+    ],
+)
+def test_a_real_request_instead_of_a_rating_leaves_the_survey(a: Analysis, route: str, served_by: str) -> None:
+    d = decide(a, conv("rating", slots={"_rating": {"agent_id": "alice"}}), policy())
+    # The rating action closes the survey, then runs `after_rating`: one turn, nothing swallowed.
+    assert (d.route, d.action, d.after_rating) == (route, "rating", served_by)
+    assert d.reason.startswith("left the rating survey: ") and d.scores
+
+
+@pytest.mark.parametrize("a", [analysis("嗯"), analysis("你好", intent="greeting"), analysis("好的，谢谢")])
+def test_small_talk_or_an_unclear_answer_keeps_the_survey(a: Analysis) -> None:
+    d = decide(a, conv("rating"), policy())
+    assert (d.action, d.after_rating) == ("rating", None)
+
+
+def test_a_rating_that_looks_like_a_request_is_still_a_rating() -> None:
+    # "不满意" may classify as a complaint; as an answer to the survey it is a score of 2.
+    d = decide(analysis("不满意", intent="complaint"), conv("rating"), policy())
+    assert (d.action, d.after_rating) == ("rating", None)
+
+
+@pytest.mark.parametrize("text", ["算了", "取消", "不用了", "never mind", "cancel"])
+def test_cancel_while_queued_leaves_the_queue(text: str) -> None:
+    d = decide(analysis(text), conv("queued"), policy())
+    assert (d.route, d.action, d.leave_queue) == ("handoff", "relay", True)
+
+
+def test_cancel_with_an_agent_is_relayed_to_them() -> None:
+    d = decide(analysis("算了"), conv("agent", agent_id="alice"), policy())
+    assert (d.route, d.action, d.leave_queue) == ("relay", "relay", False)
 
 
 def test_complaint_and_strong_negative_sentiment_open_tickets_with_priority() -> None:
