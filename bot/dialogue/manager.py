@@ -49,9 +49,7 @@ class DialogueManager:
     async def handle(self, event: InboundEvent) -> TurnResult:
         existing = await self._store.conversations.latest_for(event.customer_id, event.channel)
         previous_language = existing.language if existing else None
-        # Retrieval is most of a turn's CPU: run it batched, off the loop; `analyze` takes the hits.
-        await self._kb.prefetch(event.text)
-        analysis = self._pipeline.analyze(event.text, previous_language)
+        analysis = await self._pipeline.analyze(event.text, previous_language)
         conv: Conversation = existing if existing is not None else (
             await self._store.conversations.create(event.customer_id, event.channel, analysis.language.code)
         )

@@ -2,8 +2,9 @@
 
 Writes go to the store first, then to Chroma and the in-memory index. `open` loads every FAQ,
 reuses the vectors Chroma already holds for unchanged texts and embeds only what is missing
-or changed. `search` is synchronous and in-process (sub-millisecond with the local model);
-`asearch` embeds the query asynchronously first, which matters for the OpenAI embedder.
+or changed. `search` is synchronous and in-process (operators' `search_kb`, the HTTP search);
+`search_batched` is what customer turns use: batched with the concurrent turns' queries and run
+in a worker thread (batch.py), so the event loop keeps serving while retrieval computes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from bot.kb.retriever import Calibration, KBHit, Retriever
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
-_READY_LIMIT = 1024
 
 
 class FaqStore(Protocol):
@@ -81,9 +81,6 @@ class KnowledgeBase:
         self._entries: dict[str, FaqEntry] = {}
         self._write_lock = asyncio.Lock()
         self._batcher = SearchBatcher(retriever, getattr(retriever.embedder, "aembed", None))
-        # Hits computed by `prefetch`, taken by the next `search` of the same query.
-        self._ready: dict[tuple[str, int], list[KBHit]] = {}
-        self._version = 0  # bumped by every index change, so a prefetch never outlives one
 
     @classmethod
     async def open(
@@ -135,11 +132,7 @@ class KnowledgeBase:
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
-        self._changed()
 
-    def _changed(self) -> None:
-        self._ready.clear()
-        self._version += 1
 
     @property
     def threshold(self) -> float:
@@ -167,7 +160,6 @@ class KnowledgeBase:
             for e, v in zip(entries, vecs, strict=True):
                 self._retriever.upsert(e.id, e.texts, v)
                 self._entries[e.id] = e
-            self._changed()
             return result
 
     async def delete(self, faq_id: str) -> bool:
@@ -175,7 +167,6 @@ class KnowledgeBase:
             found = await self._store.delete_faq(faq_id)
             await asyncio.to_thread(self._index.delete, faq_id)
             self._retriever.remove(faq_id)
-            self._changed()
             return self._entries.pop(faq_id, None) is not None or found
 
     async def reindex(self, progress: Progress | None = None) -> int:
@@ -195,36 +186,15 @@ class KnowledgeBase:
         ]
 
     def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
-        k = top_k or self._settings.knowledge_base.top_k
-        hits = self._ready.pop((query, k), None)
-        return self._results(hits if hits is not None else self._retriever.search(query, k))
+        return self._results(self._retriever.search(query, top_k or self._settings.knowledge_base.top_k))
 
-    async def prefetch(self, query: str, top_k: int | None = None) -> None:
-        """Compute what the next `search(query)` returns, batched with the concurrent turns'
-        queries and off the event loop (see batch.py). The pipeline's synchronous search then
-        only picks the hits up. A failure here is left to that search to raise."""
+    async def search_batched(self, query: str, top_k: int | None = None) -> list[KBResult]:
+        """`search` for a customer turn: batched with concurrent turns and off the event loop (an
+        API embedder embeds the batch in one request)."""
         k = top_k or self._settings.knowledge_base.top_k
         if not query.strip():
-            return
-        version = self._version
-        try:
-            hits = await self._batcher.search(query, k)
-        except Exception:
-            return
-        if version != self._version:
-            return
-        if len(self._ready) > _READY_LIMIT:  # searches that never came (a turn failed first)
-            self._ready.clear()
-        self._ready[(query, k)] = hits
-
-    async def asearch(self, query: str, top_k: int | None = None) -> list[KBResult]:
-        """Like `search`, but an API embedder embeds the query without blocking the loop."""
-        aembed = getattr(self.embedder, "aembed", None)
-        if aembed is None or not query.strip():
-            return self.search(query, top_k)
-        vector = (await aembed([query]))[0]
-        k = top_k or self._settings.knowledge_base.top_k
-        return self._results(self._retriever.search(query, k, vector=vector))
+            return self.search(query, k)
+        return self._results(await self._batcher.search(query, k))
 
     def best_match(self, query: str) -> KBResult | None:
         results = self.search(query, 1)

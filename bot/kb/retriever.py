@@ -85,7 +85,7 @@ class Retriever:
         self.calibration = calibration or Calibration()
         c = self.calibration
         self._monotone_dense = c.scale * c.weights[0] > 0  # score rises with dense at zero lexical
-        # Searches may run in a worker thread (KnowledgeBase.prefetch) while the event loop
+        # Searches may run in a worker thread (KnowledgeBase.search_batched) while the event loop
         # upserts; every read and write of the index holds this lock. RLock: rebuild -> upsert.
         self._lock = threading.RLock()
         self._clear()

@@ -1,4 +1,4 @@
-"""Batched and prefetched searches answer exactly what a single `search` answers."""
+"""Batched searches answer exactly what a single `search` answers."""
 
 from __future__ import annotations
 
@@ -80,20 +80,18 @@ def test_top_rows_separates_ties() -> None:
     assert sorted(top.above.tolist()) == [3, 70, 400] and top.value == 0.0 and not top.exact
 
 
-async def test_prefetch_feeds_search_and_upsert_invalidates(settings: Settings, store: InMemoryFaqStore) -> None:
+async def test_batched_search_answers_like_search_and_sees_index_changes(
+    settings: Settings, store: InMemoryFaqStore
+) -> None:
     kb = await KnowledgeBase.open(settings, store)
     try:
         queries = ["退款要怎么申请", "多久能发货", "密码忘了"]
-        await asyncio.gather(*(kb.prefetch(q) for q in queries))
-        assert set(kb._ready) == {(q, settings.knowledge_base.top_k) for q in queries}
-        expected = [[(r.entry.id, r.matched_text) for r in kb._results(kb._retriever.search(q, 5))] for q in queries]
-        got = [[(r.entry.id, r.matched_text) for r in kb.search(q)] for q in queries]
-        assert got == expected and not kb._ready  # each prefetched answer is used once
-        await kb.prefetch("退款要怎么申请")
+        got = await asyncio.gather(*(kb.search_batched(q) for q in queries))
+        expected = [kb.search(q) for q in queries]
+        assert [[(r.entry.id, r.matched_text) for r in rs] for rs in got] == \
+            [[(r.entry.id, r.matched_text) for r in rs] for rs in expected]
         await kb.delete("refund")
-        assert not kb._ready  # an index change drops answers computed before it
-        assert all(r.entry.id != "refund" for r in kb.search("退款要怎么申请"))
-        await kb.prefetch("   ")  # nothing to search: nothing kept
-        assert not kb._ready
+        assert all(r.entry.id != "refund" for r in await kb.search_batched("退款要怎么申请"))
+        assert await kb.search_batched("   ") == kb.search("   ")  # nothing to search
     finally:
         await kb.close()
