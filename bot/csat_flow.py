@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from bot.csat import parse_rating
-from bot.dialogue.machine import IllegalTransition
 from bot.dialogue.texts import text
 from bot.events import OutboundMessage, Reply
 from bot.handoff_results import RatingOutcome
@@ -33,7 +32,7 @@ log = structlog.get_logger(__name__)
 RATING_SLOT = "_rating"
 RETRY_SLOT = "_rating_retry"
 MAX_COMMENT = 500
-ASK_TRIGGER = "ask_rating"  # bot/closed → rating; see the report if the machine lacks it
+ASK_TRIGGER = "ask_rating"  # bot/closed → rating
 
 
 class RatingFlow:
@@ -97,8 +96,8 @@ class RatingFlow:
     async def ask_for_ticket(self, ticket: Any) -> bool:
         """Ask the ticket's customer for a rating once it is resolved; False when not asked.
 
-        Not asked: no conversation to ask in, a human is still on it or a survey is pending,
-        the ticket was rated already, or the state machine has no `ask_rating` transition.
+        Not asked: no conversation to ask in, a human is still on it, a form or a survey is
+        pending, or the ticket was rated already.
         Must not be called while holding that conversation's lock (locks are not re-entrant).
         """
         conv_id = getattr(ticket, "conversation_id", None)
@@ -107,16 +106,12 @@ class RatingFlow:
             return False
         async with self._locks.hold(conv.channel, conv.customer_id):
             conv = await self._store.conversations.get(conv.id)
-            if conv is None or conv.state in ("queued", "agent", "rating", "collecting"):
+            if conv is None or conv.state not in ("bot", "closed"):  # where ask_rating applies
                 return False
             if any(r.ticket_id == ticket.id for r in await self._store.ratings.for_conversation(conv.id)):
                 return False
             subject = self.with_subject(conv, agent_id=getattr(ticket, "assignee", None), ticket_id=ticket.id)
-            try:
-                asking = self._machine.fire(subject, ASK_TRIGGER)
-            except IllegalTransition as exc:
-                log.warning("csat_not_asked", ticket_id=ticket.id, reason=str(exc))
-                return False
+            asking = self._machine.fire(subject, ASK_TRIGGER)
             await self._store.conversations.save(asking)
             await self.send(asking, self.prompt(asking.language))
         log.info("csat_asked_for_ticket", ticket_id=ticket.id)

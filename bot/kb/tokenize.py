@@ -6,16 +6,15 @@ bigrams of CJK runs, which make BM25 robust to jieba's segmentation choices (花
 jieba's dictionary and comes out as 花 / 呗).
 
 jieba is initialised once, lazily, with its logger silenced (it prints "Building prefix
-dict..." otherwise); this is the only module-level state of the knowledge base.
+dict..." otherwise).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import jieba
 
@@ -23,20 +22,14 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _IS_CJK = re.compile(f"[{_CJK}]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
 
 
+@cache
 def _jieba() -> jieba.Tokenizer:
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.dt  # the default tokenizer: sentiment uses it too, so the dictionary loads once
-                tok.initialize()
-                _tokenizer = tok
-    return _tokenizer
+    """jieba's default tokenizer (sentiment uses it too, so the dictionary loads once), quiet."""
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.initialize()  # thread-safe: jieba guards its own initialisation with a lock
+    return jieba.dt
 
 
 def _keep(ch: str) -> bool:
