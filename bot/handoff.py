@@ -16,7 +16,7 @@ import structlog
 
 from bot.assignment import AssignmentNeed, choose_agent
 from bot.csat_flow import RatingFlow
-from bot.dialogue.texts import text
+from bot.dialogue.texts import join_sentences, text
 from bot.events import Reply
 from bot.handoff_agent import AgentActions
 from bot.handoff_results import HandoffOutcome, RatingOutcome, RelayOutcome
@@ -124,9 +124,8 @@ class HandoffQueue(AgentActions):
         self.changes.notify(QUEUE)
         log.info("handoff_queued", reason=reason, priority=priority, position=position)
         reply = self._waiting_reply(lang, position).text
-        if ticket_id:  # one message, not two: channels show each reply as its own bubble
-            sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
-            reply += sep + text("handoff_ticket", lang, ticket_id=ticket_id)
+        if ticket_id:
+            reply = join_sentences(lang, reply, text("handoff_ticket", lang, ticket_id=ticket_id))
         return HandoffOutcome(queued, (Reply("text", reply),), ticket_id, None, position)
 
     async def relay(self, conv: Conversation, message: str) -> RelayOutcome:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.dialogue.texts import text
+from bot.dialogue.texts import join_sentences, text
 from bot.events import MAX_MESSAGE_CHARS, OutboundMessage, Reply
 from bot.handoff_results import Conflict, Forbidden, InvalidAction, NotFound
 from bot.handoff_signals import QUEUE
@@ -215,8 +215,7 @@ class AgentActions:
         await self._store.conversations.save(queued)
         position = await self._store.handoffs.position(waiting)
         lang = queued.language
-        sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
-        told = text("agent_left", lang) + sep + self._waiting_reply(lang, position).text
+        told = join_sentences(lang, text("agent_left", lang), self._waiting_reply(lang, position).text)
         await self.rating.send(queued, Reply("text", told))
         return True
 

@@ -122,3 +122,9 @@ def text(key: str, language: str, **params: object) -> str:
     variants = TEXTS[key]
     template = variants.get(language) or variants.get(language.split("-")[0]) or variants["en"]
     return template.format(**params) if params else template
+
+
+def join_sentences(language: str, *sentences: str) -> str:
+    """Sentences as one message (channels show each reply as its own bubble); Chinese and
+    Japanese sentences run on without a space."""
+    return ("" if language.split("-")[0] in ("zh", "ja") else " ").join(sentences)
