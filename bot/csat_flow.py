@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.locks import ConversationLocks
     from bot.outbox import Outbox
     from bot.store import Store
+    from bot.store.ticket_records import Ticket
 
 log = structlog.get_logger(__name__)
 
@@ -93,15 +94,14 @@ class RatingFlow:
         closed = self._machine.fire(conv, "skip_rating")
         return replace(self._machine.fire(closed, "reopen"), fallback_count=0)
 
-    async def ask_for_ticket(self, ticket: Any) -> bool:
+    async def ask_for_ticket(self, ticket: Ticket) -> bool:
         """Ask the ticket's customer for a rating once it is resolved; False when not asked.
 
         Not asked: no conversation to ask in, a human is still on it, a form or a survey is
         pending, or the ticket was rated already.
         Must not be called while holding that conversation's lock (locks are not re-entrant).
         """
-        conv_id = getattr(ticket, "conversation_id", None)
-        conv = await self._store.conversations.get(conv_id) if conv_id else None
+        conv = await self._store.conversations.get(ticket.conversation_id) if ticket.conversation_id else None
         if conv is None:
             return False
         async with self._locks.hold(conv.channel, conv.customer_id):
@@ -110,7 +110,7 @@ class RatingFlow:
                 return False
             if any(r.ticket_id == ticket.id for r in await self._store.ratings.for_conversation(conv.id)):
                 return False
-            subject = self.with_subject(conv, agent_id=getattr(ticket, "assignee", None), ticket_id=ticket.id)
+            subject = self.with_subject(conv, agent_id=ticket.assignee, ticket_id=ticket.id)
             asking = self._machine.fire(subject, ASK_TRIGGER)
             await self._store.conversations.save(asking)
             await self.send(asking, self.prompt(asking.language))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.locks import ConversationLocks
     from bot.outbox import Outbox
     from bot.store import Store
+    from bot.store.ticket_records import Ticket
     from bot.tickets import TicketService
 
 log = structlog.get_logger(__name__)
@@ -166,8 +167,8 @@ class HandoffQueue(AgentActions):
 
     # -- outside turns ---------------------------------------------------------------------------
 
-    async def ask_rating_for_ticket(self, ticket: Any) -> bool:
-        """Ticket resolved → ask its customer for CSAT (wire as `tickets.on_resolved(...)`)."""
+    async def ask_rating_for_ticket(self, ticket: Ticket) -> bool:
+        """Ticket resolved → ask its customer for CSAT (wired as `tickets.on_resolved(...)`)."""
         return await self.rating.ask_for_ticket(ticket)
 
     async def drain_queue(self) -> list[tuple[str, str]]:
@@ -249,7 +250,7 @@ class HandoffQueue(AgentActions):
         except Exception:
             log.exception("handoff_ticket_failed")
             return None
-        return _ticket_id(view)
+        return view.id
 
 
     async def _note_ticket(self, ticket_id: str, note: str) -> None:
@@ -257,11 +258,6 @@ class HandoffQueue(AgentActions):
             await self._tickets.update(ticket_id, TicketChanges(comment=note), actor="bot")
         except Exception:  # a note must not keep the customer in the queue
             log.exception("handoff_ticket_note_failed", ticket_id=ticket_id)
-
-
-def _ticket_id(view: Any) -> str | None:
-    ticket = getattr(view, "ticket", view)
-    return getattr(ticket, "id", None)
 
 
 def _ms_since(iso: str) -> int:

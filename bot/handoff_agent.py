@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -278,10 +278,10 @@ class AgentActions:
             log.warning("handoff_ticket_assign_failed", ticket_id=ticket_id, exc_info=True)
 
     async def _first_response(self, handoff: Handoff) -> None:
-        mark: Any = getattr(self._tickets, "mark_first_response", None)
-        if not handoff.ticket_id or mark is None:
+        if not handoff.ticket_id:
             return
         try:
-            await mark(handoff.ticket_id, datetime.now(UTC), actor=handoff.agent_id or "agent")
+            await self._tickets.mark_first_response(handoff.ticket_id, datetime.now(UTC),
+                                                    actor=handoff.agent_id or "agent")
         except Exception:
             log.warning("ticket_first_response_failed", ticket_id=handoff.ticket_id, exc_info=True)
