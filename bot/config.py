@@ -140,7 +140,7 @@ class AgentsConfig(_Model):
     @field_validator("priority_tags")
     @classmethod
     def _priority_tags(cls, v: list[str]) -> list[str]:
-        # Customer tags are stored stripped and lowercased (bot/customers.py), so the rule is too:
+        # Customer tags are stored stripped and lowercased (bot/customers/service.py), so the rule is too:
         # "VIP" in the config must still match a customer tagged "vip".
         out: list[str] = []
         for tag in (t.strip().lower() for t in v):

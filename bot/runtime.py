@@ -14,9 +14,9 @@ from typing import Any
 
 import structlog
 
-from bot.dialogue.manager import DialogueManager
-from bot.events import InboundEvent, TurnResult
-from bot.locks import ConversationLocks
+from bot.conversation.manager import DialogueManager
+from bot.core.events import InboundEvent, TurnResult
+from bot.core.locks import ConversationLocks
 from bot.store import Store
 
 log = structlog.get_logger(__name__)

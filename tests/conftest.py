@@ -11,12 +11,12 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.api.server import create_app
+from bot.app import Services, build_services
 from bot.config import Settings, load_settings
-from bot.server import create_app
-from bot.services import Services, build_services
 from bot.store import Store
-from bot.store.database import Database
-from bot.store.store import Store as StoreCls
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.store import Store as StoreCls
 
 pytest_plugins = ["tests.openai_fake.fixture"]  # the `openai_server` fixture (a local OpenAI fake)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.bench import run_bench
-from bot.bench_kb import generate_faqs, generate_messages
+from benchmarks.kb_data import generate_faqs, generate_messages
+from benchmarks.runner import run_bench
 from bot.kb.faq_file import parse_entries
 
 

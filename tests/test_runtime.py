@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from bot.events import InboundEvent
+from bot.app import Services
+from bot.core.events import InboundEvent
 from bot.runtime import ShuttingDown
-from bot.services import Services
 
 
 async def test_shutdown_finishes_in_flight_turns_and_refuses_new_ones(
@@ -34,7 +34,7 @@ async def test_shutdown_finishes_in_flight_turns_and_refuses_new_ones(
 
 
 async def test_restart_resumes_the_conversation(settings) -> None:
-    from bot.services import build_services
+    from bot.app import build_services
 
     async with build_services(settings) as s1:
         first = await s1.runtime.feed(InboundEvent("api", "carol", "How do I get a refund?"))

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.keys import SERVICES
+from bot.api.server import create_app
 from bot.config import load_settings
-from bot.server import create_app
 from tests.conftest import auth, write_project
 
 

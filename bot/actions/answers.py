@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.actions.base import ActionContext, ActionOutcome
-from bot.dialogue.texts import text
-from bot.events import Reply
-from bot.pipeline.intent_spec import IntentCatalog
+from bot.conversation.texts import text
+from bot.core.events import Reply
+from bot.nlu.intent_spec import IntentCatalog
 
 
 async def faq_answer(ctx: ActionContext) -> ActionOutcome:

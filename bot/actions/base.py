@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from bot.events import Reply, Route
-from bot.store.models import Conversation
+from bot.conversation.model import Conversation
+from bot.core.events import Reply, Route
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.kb.knowledge_base import KnowledgeBase
-    from bot.pipeline.analysis import Analysis
+    from bot.nlu.analysis import Analysis
     from bot.routing.router import Decision
     from bot.store import Store
 

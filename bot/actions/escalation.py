@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot.actions.base import Action, ActionContext, ActionOutcome
-from bot.dialogue.texts import text
-from bot.events import Reply, Route
+from bot.conversation.texts import text
+from bot.core.events import Reply, Route
 
 if TYPE_CHECKING:
-    from bot.handoff import HandoffQueue
-    from bot.tickets import TicketService
+    from bot.handoff.queue import HandoffQueue
+    from bot.tickets.service import TicketService
 
 log = structlog.get_logger(__name__)
 

@@ -11,15 +11,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.base import ActionContext, ActionOutcome
-from bot.dialogue.texts import text
-from bot.events import Reply
-from bot.pipeline.intent_spec import IntentCatalog, IntentSpec, SlotSpec
+from bot.conversation.texts import text
+from bot.core.events import Reply
+from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 from bot.routing.policy import PENDING, is_skip, next_slot, pending_slot
 
 if TYPE_CHECKING:
     from bot.actions.escalation import EscalationActions
-    from bot.dialogue.machine import ConversationMachine
-    from bot.tickets import TicketService
+    from bot.conversation.machine import ConversationMachine
+    from bot.tickets.service import TicketService
 
 def _localized(variants: dict[str, str], language: str) -> str:
     return variants.get(language) or variants.get("en") or next(iter(variants.values()))

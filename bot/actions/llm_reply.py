@@ -18,12 +18,12 @@ import structlog
 from bot.actions.answers import fallback, faq_answer
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.config import Settings
-from bot.dialogue.texts import text
-from bot.events import Reply
-from bot.llm import LLMClient, LLMUnavailable
-from bot.llm_prompt import build_messages
-from bot.reply_guard import check_reply, new_canary
-from bot.review import needs_review, validate_topics
+from bot.conversation.texts import text
+from bot.core.events import Reply
+from bot.llm.client import LLMClient, LLMUnavailable
+from bot.llm.guard import check_reply, new_canary
+from bot.llm.prompt import build_messages
+from bot.llm.review import needs_review, validate_topics
 
 log = structlog.get_logger(__name__)
 

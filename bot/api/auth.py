@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.api.admin_token import token_matches
 from bot.api.errors import ApiError, Handler
-from bot.auth import token_matches
 
 ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token", str)
 # Resolves an agent token to the agent (issue 4 plugs the agent directory in here).

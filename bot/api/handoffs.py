@@ -18,15 +18,15 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.agents import AgentInputError
+from bot.agents.directory import AgentInputError
 from bot.api.auth import ACTOR, agent_or_admin, public
 from bot.api.errors import ApiError, json_response, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p, _q
-from bot.events import MAX_MESSAGE_CHARS
-from bot.handoff_results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
-from bot.handoff_views import board, conversation_view
-from bot.store.agents import Agent
+from bot.core.events import MAX_MESSAGE_CHARS
+from bot.handoff.results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
+from bot.handoff.views import board, conversation_view
+from bot.store.sqlite.agents import Agent
 
 routes = web.RouteTableDef()
 T = TypeVar("T")

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.metrics import Metrics
-from bot.services import Services
+from bot.api.metrics import Metrics
+from bot.app import Services
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import METRICS, SERVICES
-from bot.customers import valid_customer_id
-from bot.events import MAX_MESSAGE_CHARS, InboundEvent
+from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
+from bot.customers.service import valid_customer_id
 from bot.runtime import ShuttingDown
 
 routes = web.RouteTableDef()

@@ -1,4 +1,4 @@
-"""HTTP routes: the reports (admin token). Figures are defined in bot/analytics.py."""
+"""HTTP routes: the reports (admin token). Figures are defined in bot/reports/service.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.api.errors import ApiError, json_response, not_found
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p, _q
-from bot.report_period import MAX_DAYS, PERIOD_HELP, ReportInputError, UnknownAgent, check_days
+from bot.reports.period import MAX_DAYS, PERIOD_HELP, ReportInputError, UnknownAgent, check_days
 
 routes = web.RouteTableDef()
 

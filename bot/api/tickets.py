@@ -12,8 +12,8 @@ from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p, _q
-from bot.ticket_changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
-from bot.tickets import (
+from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
+from bot.tickets.service import (
     UNSET,
     IllegalTransition,
     InvalidTicketInput,

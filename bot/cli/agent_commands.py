@@ -8,12 +8,12 @@ import math
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.agents import AgentDirectory, AgentInputError
+from bot.agents.directory import AgentDirectory, AgentInputError
 from bot.cli.common import CliError, print_json, split_list, stderr, stdout
 from bot.config import Settings
-from bot.customers import CustomerService, CustomerUpdate, valid_customer_id
+from bot.customers.service import CustomerService, CustomerUpdate, valid_customer_id
 from bot.store import open_store
-from bot.store.agents import DuplicateAgent
+from bot.store.sqlite.agents import DuplicateAgent
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

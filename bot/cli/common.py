@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 if TYPE_CHECKING:
+    from bot.app import Services
     from bot.config import Settings
-    from bot.services import Services
 
 EXIT_BAD_INPUT = 2
 
@@ -68,6 +68,6 @@ def split_list(value: str | None) -> tuple[str, ...]:
 def build_services(settings: Settings, **options: Any) -> AbstractAsyncContextManager[Services]:
     """The live system, imported on first use: its imports (openai, scikit-learn, chromadb) cost
     about a second that commands such as `list_tickets` or `add_agent` should not pay."""
-    from bot.services import build_services as build
+    from bot.app import build_services as build
 
     return build(settings, **options)

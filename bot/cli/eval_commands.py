@@ -81,7 +81,7 @@ def _show(report: object, as_json: bool) -> int:
 
 
 async def eval_intents(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.pipeline.evaluation import evaluate_intents
+    from bot.nlu.evaluation import evaluate_intents
 
     _readable(args.train, "--train")
     _readable(args.test, "--test")
@@ -95,7 +95,7 @@ async def eval_intents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def eval_sentiment(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.pipeline.evaluation import evaluate_sentiment
+    from bot.nlu.evaluation import evaluate_sentiment
 
     _readable(args.file, "--file")
     try:
@@ -106,7 +106,7 @@ async def eval_sentiment(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def eval_language(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.pipeline.evaluation import evaluate_language
+    from bot.nlu.evaluation import evaluate_language
 
     _readable(args.file, "--file")
     try:
@@ -117,7 +117,11 @@ async def eval_language(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def bench(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bench import BenchError
+    # The load generators live in the source checkout's benchmarks/ folder, not in the package.
+    try:
+        from benchmarks.runner import BenchError
+    except ModuleNotFoundError:
+        raise CliError("bench: run it from a source checkout (python run_bot.py bench): benchmarks/ not found") from None
 
     try:
         if args.reports:
@@ -132,7 +136,7 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _bench_messages(args: argparse.Namespace) -> int:
-    from bot.bench import run_bench
+    from benchmarks.runner import run_bench
 
     if args.messages < 10:
         raise CliError("--messages: at least 10")
@@ -156,7 +160,7 @@ async def _bench_messages(args: argparse.Namespace) -> int:
 
 
 async def _bench_reports(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bench_reports import run_reports_bench
+    from benchmarks.reports import run_reports_bench
 
     if not 1 <= args.tickets <= 2_000_000:
         raise CliError("--tickets: between 1 and 2000000")
@@ -175,7 +179,7 @@ async def _bench_reports(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _bench_handoff(args: argparse.Namespace) -> int:
-    from bot.bench_handoff import render, run
+    from benchmarks.handoff import render, run
 
     if not 1 <= args.agents <= 5000:
         raise CliError("--agents: between 1 and 5000")
@@ -188,7 +192,7 @@ async def _bench_handoff(args: argparse.Namespace) -> int:
 
 
 async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bench_search import bench_search, render
+    from benchmarks.search import bench_search, render
 
     if not 10 <= args.kb_size <= 200_000:
         raise CliError("--kb-size: between 10 and 200000")

@@ -1,4 +1,4 @@
-"""stats, agent_performance, satisfaction_report (see bot/analytics.py for what each figure means)."""
+"""stats, agent_performance, satisfaction_report (see bot/reports/service.py for what each figure means)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.analytics import Reports
 from bot.cli.common import CliError, print_json, stderr, stdout
 from bot.config import Settings
-from bot.report_period import PERIOD_HELP, ReportInputError, UnknownAgent, check_days, utc_now, window
+from bot.reports.period import PERIOD_HELP, ReportInputError, UnknownAgent, check_days, utc_now, window
+from bot.reports.service import Reports
 from bot.store import Store, open_store
-from bot.store.database import Database
-from bot.store.store import SQLITE_FILE
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.store import SQLITE_FILE
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +64,7 @@ def _print(args: argparse.Namespace, report: Any, render: Callable[[Any], Any]) 
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.report_render import render_stats
+    from bot.reports.render import render_stats
 
     try:
         window(args.period, utc_now())  # bad input fails before the store is opened
@@ -74,7 +74,7 @@ async def stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def agent_performance(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.report_render import render_agent
+    from bot.reports.render import render_agent
 
     agent_id = args.agent_id.strip()
     if not agent_id:
@@ -90,7 +90,7 @@ async def agent_performance(settings: Settings, args: argparse.Namespace) -> int
 
 
 async def satisfaction_report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.report_render import render_satisfaction
+    from bot.reports.render import render_satisfaction
 
     try:
         check_days(args.days)

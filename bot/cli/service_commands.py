@@ -11,13 +11,13 @@ from typing import Any
 
 from rich.markup import escape
 
-from bot.auth import ensure_admin_token
+from bot.api.admin_token import ensure_admin_token
 from bot.cli.common import CliError, build_services, split_list, stderr, stdout
 from bot.config import ChannelConfig, Settings
-from bot.events import MAX_MESSAGE_CHARS, InboundEvent
+from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
 from bot.logs import SECRET_WORDS
 from bot.store import open_store
-from bot.store.channels import CHANNEL_TYPES
+from bot.store.sqlite.channels import CHANNEL_TYPES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,7 +67,7 @@ def _with_channels(settings: Settings, names: tuple[str, ...]) -> Settings:
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.server import serve
+    from bot.api.server import serve
 
     if args.channels:
         settings = _with_channels(settings, split_list(args.channels))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
-from bot.pipeline.intent_spec import IntentCatalog, IntentSpec, SlotSpec
+from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 
 _CANCEL = re.compile(
     r"^\s*(取消|算了|不用了|不要了|不办了|退出|cancel|stop|never ?mind|forget it|quit)\s*[.!。！]*\s*$", re.I

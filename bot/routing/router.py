@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.csat import parse_rating
-from bot.events import Route
-from bot.pipeline.analysis import Analysis
+from bot.conversation.model import Conversation
+from bot.core.events import Route
+from bot.csat.parse import parse_rating
+from bot.nlu.analysis import Analysis
 from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
-from bot.store.models import Conversation
 
 
 @dataclass(frozen=True, slots=True)

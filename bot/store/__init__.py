@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.store.store import Store, open_store
+from bot.store.sqlite.store import Store, open_store
 
 __all__ = ["Store", "open_store"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assignment import AgentLoad, AssignmentNeed, choose_agent
+from bot.handoff.assignment import AgentLoad, AssignmentNeed, choose_agent
 
 
 def agent(agent_id: str, active: int = 0, max_chats: int = 5, *, skills: tuple[str, ...] = (),

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.agents import AgentDirectory, AgentInputError
+from bot.agents.directory import AgentDirectory, AgentInputError
+from bot.agents.presence import OnlineHours
 from bot.config import Settings
-from bot.presence import OnlineHours
 from bot.store import Store
-from bot.store.agents import DuplicateAgent
+from bot.store.sqlite.agents import DuplicateAgent
 
 
 @pytest.fixture

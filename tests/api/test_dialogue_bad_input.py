@@ -17,9 +17,9 @@ import structlog
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.keys import SERVICES
+from bot.api.server import create_app
 from bot.config import load_settings
-from bot.dialogue.texts import text as system_text
-from bot.server import create_app
+from bot.conversation.texts import text as system_text
 from tests.conftest import auth, write_project
 from tests.openai_fake.server import FakeOpenAI, RecordedRequest
 

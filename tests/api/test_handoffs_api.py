@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.api.keys import SERVICES
-from bot.customers import CustomerUpdate
-from bot.services import Services
+from bot.app import Services
+from bot.customers.service import CustomerUpdate
 from tests.conftest import auth
 
 

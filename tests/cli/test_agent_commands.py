@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.agents import AgentDirectory
+from bot.agents.directory import AgentDirectory
 from bot.cli import main
 from bot.config import load_settings
 from bot.store import open_store

@@ -13,7 +13,7 @@ import structlog
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.store.store import SQLITE_FILE
+from bot.store.sqlite.store import SQLITE_FILE
 
 
 @pytest.fixture(autouse=True)

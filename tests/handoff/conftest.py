@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.agents import AgentDirectory
+from bot.agents.directory import AgentDirectory
+from bot.channels.outbox import Outbox
 from bot.config import Settings, load_settings
-from bot.customers import CustomerService
-from bot.dialogue.machine import ConversationMachine
-from bot.events import OutboundMessage
-from bot.handoff import HandoffOutcome, HandoffQueue
-from bot.locks import ConversationLocks
-from bot.notify import LogNotifier
-from bot.outbox import Outbox
+from bot.conversation.machine import ConversationMachine
+from bot.conversation.model import Conversation
+from bot.core.events import OutboundMessage
+from bot.core.locks import ConversationLocks
+from bot.customers.service import CustomerService
+from bot.handoff.queue import HandoffOutcome, HandoffQueue
+from bot.notify.notifier import LogNotifier
 from bot.store import Store
-from bot.store.agents import Agent
-from bot.store.models import Conversation
-from bot.tickets import TicketService
+from bot.store.sqlite.agents import Agent
+from bot.tickets.service import TicketService
 from tests.conftest import write_project
 
 

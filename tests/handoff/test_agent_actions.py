@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.handoff_agent import AgentFull, AgentUnavailable
-from bot.handoff_results import Conflict, Forbidden, InvalidAction, NotFound
+from bot.handoff.agent_actions import AgentFull, AgentUnavailable
+from bot.handoff.results import Conflict, Forbidden, InvalidAction, NotFound
 from tests.handoff.conftest import Env
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.csat import parse_rating
+from bot.csat.parse import parse_rating
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ async def test_enqueue_links_a_ticket_the_caller_opened(env: Env) -> None:
 
 
 async def test_vip_customers_jump_the_queue_and_reach_the_vip_desk(env: Env) -> None:
-    from bot.customers import CustomerService, CustomerUpdate
+    from bot.customers.service import CustomerService, CustomerUpdate
 
     await CustomerService(env.store).upsert("c-vip", CustomerUpdate(tags=["vip"]))
     plain = await env.handoff(await env.conversation("c1"))

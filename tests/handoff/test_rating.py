@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store.models import Conversation
+from bot.conversation.model import Conversation
 from tests.handoff.conftest import Env
 
 

@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from bot.bench_kb import generate_faqs, generate_messages
+from benchmarks.kb_data import generate_faqs, generate_messages
 from bot.config import Settings
 from bot.kb.candidates import top_rows
 from bot.kb.faq import FaqEntry

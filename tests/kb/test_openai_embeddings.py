@@ -7,8 +7,8 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.api.server import create_app
 from bot.config import load_settings
-from bot.server import create_app
 from tests.conftest import auth, write_project
 from tests.openai_fake.server import FakeOpenAI
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.config import AIConfig
-from bot.llm import LLMClient
+from bot.llm.client import LLMClient
 from tests.openai_fake import FakeOpenAI
 
 TIMEOUT = 1.0  # seconds: short so the timeout tests are quick, long enough for loopback

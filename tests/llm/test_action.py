@@ -11,14 +11,14 @@ import pytest
 from bot.actions.base import ActionContext
 from bot.actions.llm_reply import LlmReplyAction
 from bot.config import ConfigError, Settings, load_settings
+from bot.conversation.model import Conversation, MessageRecord
 from bot.kb.faq import FaqEntry
 from bot.kb.knowledge_base import KBResult, KnowledgeBase
-from bot.llm import LLMClient
-from bot.pipeline.analysis import Analysis
-from bot.pipeline.results import LanguageResult
+from bot.llm.client import LLMClient
+from bot.nlu.analysis import Analysis
+from bot.nlu.results import LanguageResult
 from bot.routing.router import Decision
 from bot.store import Store
-from bot.store.models import Conversation, MessageRecord
 from tests.conftest import SAMPLE_FAQS, write_project
 from tests.llm.conftest import TIMEOUT
 from tests.openai_fake import FakeOpenAI, RecordedRequest

@@ -1,6 +1,6 @@
 """End to end through POST /api/message with provider "compatible" pointing at the local fake.
 
-Needs the `llm` action wired in bot/services.py (route "llm" when settings.ai.enabled).
+Needs the `llm` action wired in bot/app.py (route "llm" when settings.ai.enabled).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.api.server import create_app
 from bot.config import Settings, load_settings
-from bot.server import create_app
 from tests.conftest import auth, write_project
 from tests.openai_fake import FakeOpenAI, RecordedRequest
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.config import AIConfig, ConfigError
-from bot.llm import PLACEHOLDER_KEY, LLMClient, LLMUnavailable
+from bot.llm.client import PLACEHOLDER_KEY, LLMClient, LLMUnavailable
 from tests.llm.conftest import TIMEOUT, ai_config
 from tests.openai_fake import FakeOpenAI, Text
 

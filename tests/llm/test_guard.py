@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.llm_prompt import build_messages
-from bot.reply_guard import MIN_LEAK_CHARS, check_reply, longest_overlap, new_canary
+from bot.llm.guard import MIN_LEAK_CHARS, check_reply, longest_overlap, new_canary
+from bot.llm.prompt import build_messages
 
 REFUSAL = "Sorry, I can only help with questions about our products and services."
 

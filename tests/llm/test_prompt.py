@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.llm_prompt import build_messages, language_name
+from bot.llm.prompt import build_messages, language_name
 
 CANARY = "ref-0123456789abcdef"
 PASSAGES = [("如何申请退款？", "在订单页点击申请退款。"), ("多久可以发货？", "付款后 48 小时内发货。")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError
-from bot.review import needs_review, validate_topics
+from bot.llm.review import needs_review, validate_topics
 
 ALL = ("refund", "money", "compensation", "legal")
 

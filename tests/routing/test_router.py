@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT, ROUTING_RULES
+from bot.conversation.model import Conversation
 from bot.kb.faq import FaqEntry
 from bot.kb.knowledge_base import KBResult
-from bot.pipeline.analysis import Analysis
-from bot.pipeline.intent_spec import load_intents
-from bot.pipeline.results import IntentResult, LanguageResult, SentimentResult
+from bot.nlu.analysis import Analysis
+from bot.nlu.intent_spec import load_intents
+from bot.nlu.results import IntentResult, LanguageResult, SentimentResult
 from bot.routing.policy import RoutingPolicy, is_cancel
 from bot.routing.router import decide
-from bot.store.models import Conversation
 
 CATALOG = load_intents(REPO_ROOT / "intents")
 REFUND_FAQ = FaqEntry(id="faq_001", question="如何申请退款？", answers={"zh": "..."})

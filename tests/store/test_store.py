@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
+from bot.conversation.model import DecisionRecord, MessageRecord, TurnRecord
 from bot.kb.faq import FaqEntry
 from bot.store import Store
-from bot.store.database import Database
-from bot.store.models import DecisionRecord, MessageRecord, TurnRecord
+from bot.store.sqlite.database import Database
 
 
 def faq(i: int, question: str = "问题", answer: str = "答案") -> FaqEntry:
@@ -62,7 +62,7 @@ async def test_processed_ids_are_per_customer(store: Store) -> None:
 
 
 async def test_migration_7_keeps_processed_messages(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.store.database as database
+    import bot.store.sqlite.database as database
 
     shipped = database.MIGRATIONS
     monkeypatch.setattr(database, "MIGRATIONS", tuple(m for m in shipped if m[0] < 7))

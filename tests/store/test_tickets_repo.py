@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from bot.store import Store
-from bot.store.ticket_records import Ticket, TicketEvent, TicketFilter
-from bot.store.tickets import UnknownRecord
+from bot.store.sqlite.tickets import UnknownRecord
+from bot.tickets.model import Ticket, TicketEvent, TicketFilter
 
 TS = "2025-03-03T09:00:00.000000+00:00"
 
@@ -126,7 +126,7 @@ async def test_breach_is_marked_once_and_only_while_running(store: Store) -> Non
 
 
 async def test_breach_queries_use_the_partial_indexes(store: Store) -> None:
-    from bot.store.tickets import _BREACH_QUERIES
+    from bot.store.sqlite.tickets import _BREACH_QUERIES
 
     for clock, index in (("response", "tickets_sla_response"), ("resolution", "tickets_sla_resolution")):
         plan = await store.db.fetchall("EXPLAIN QUERY PLAN " + _BREACH_QUERIES[clock], (TS, 10))

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Settings, TicketsConfig
-from bot.notify import LogNotifier
-from bot.sla import SlaMonitor
+from bot.conversation.model import dumps
+from bot.notify.notifier import LogNotifier
 from bot.store import Store
-from bot.store.models import dumps
-from bot.tickets import TicketService
+from bot.tickets.service import TicketService
+from bot.tickets.sla_monitor import SlaMonitor
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

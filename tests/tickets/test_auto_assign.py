@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.store import Store
-from bot.tickets import TicketChanges, TicketService
+from bot.tickets.service import TicketChanges, TicketService
 from tests.tickets.conftest import add_agent
 
 

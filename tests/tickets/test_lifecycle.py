@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 from bot.store import Store
-from bot.ticket_lifecycle import STATUSES, TicketLifecycle
-from bot.tickets import (
+from bot.tickets.lifecycle import STATUSES, TicketLifecycle
+from bot.tickets.service import (
     IllegalTransition,
     InvalidTicketInput,
     TicketChanges,

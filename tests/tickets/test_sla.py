@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from structlog.testing import capture_logs
 
-from bot.notify import LogNotifier
-from bot.sla import SlaMonitor
-from bot.sla_clock import iso
+from bot.notify.notifier import LogNotifier
 from bot.store import Store
-from bot.tickets import TicketChanges, TicketService
+from bot.tickets.service import TicketChanges, TicketService
+from bot.tickets.sla_clock import iso
+from bot.tickets.sla_monitor import SlaMonitor
 from tests.tickets.conftest import T0, FakeClock
 
 OVERRIDES = {

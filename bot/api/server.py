@@ -1,0 +1,70 @@
+"""The aiohttp app factory and the `start` runner with graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+
+import structlog
+from aiohttp import web
+
+from bot.api import customers, handoffs, stats, tickets
+from bot.api import kb as kb_routes
+from bot.api import messages as message_routes
+from bot.api import system as system_routes
+from bot.api.admin_token import ensure_admin_token
+from bot.api.auth import ADMIN_TOKEN, AGENT_RESOLVER, auth_middleware
+from bot.api.errors import error_middleware
+from bot.api.keys import METRICS, OPENAPI, SERVICES
+from bot.api.metrics import Metrics
+from bot.api.openapi import document
+from bot.app import build_services
+from bot.config import Settings
+
+log = structlog.get_logger(__name__)
+
+MAX_BODY = 64 * 1024  # a 4,000-character message is ~12 KB of UTF-8; anything much larger is abuse
+
+
+def create_app(settings: Settings, *, background: bool = False) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
+    app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
+    app[METRICS] = Metrics.create()
+    feature_modules = (tickets, handoffs, customers, stats)
+    app[OPENAPI] = document(*(m.OPENAPI_PATHS for m in feature_modules))
+
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with build_services(settings, background=background) as services:
+            app[SERVICES] = services
+            app[AGENT_RESOLVER] = services.agents.by_token
+            yield
+
+    app.cleanup_ctx.append(services_ctx)
+    for routes in (system_routes.routes, message_routes.routes, kb_routes.routes):
+        app.add_routes(routes)
+    for module in feature_modules:
+        app.add_routes(module.routes)
+    return app
+
+
+async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM; in-flight turns finish before the store closes."""
+    app = create_app(settings, background=True)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.server.shutdown_timeout)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=1024)
+    await site.start()
+    log.info("service_started", host=host, port=port, faq_entries=len(app[SERVICES].knowledge_base))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("service_stopping")
+        await runner.cleanup()
+        log.info("service_stopped")

@@ -1,0 +1,195 @@
+"""Wires the object graph once: store → knowledge base → pipeline → dialogue → runtime.
+
+Used by the HTTP app factory and by CLI commands that need the live system (`chat`, `search_kb`),
+so both run exactly the same code. No module-level singletons: everything hangs off `Services`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import structlog
+
+from bot.actions.answers import SmalltalkAction, fallback, faq_answer
+from bot.actions.base import Action
+from bot.actions.escalation import EscalationActions
+from bot.actions.flows import FlowActions
+from bot.agents.directory import AgentDirectory
+from bot.channels.outbox import Outbox
+from bot.config import ConfigError, Settings
+from bot.conversation.inactivity import InactivityCloser
+from bot.conversation.machine import ConversationMachine
+from bot.conversation.manager import DialogueManager
+from bot.core.locks import ConversationLocks
+from bot.customers.service import CustomerService
+from bot.handoff.queue import HandoffQueue
+from bot.kb.faq_file import load_faq_file
+from bot.kb.knowledge_base import KnowledgeBase
+from bot.nlu.intent_spec import IntentCatalog, IntentSpecError, load_intents
+from bot.nlu.intents import IntentClassifier
+from bot.nlu.language import LanguageDetector
+from bot.nlu.pipeline import Pipeline
+from bot.nlu.sentiment import SentimentAnalyzer
+from bot.notify.notifier import LogNotifier, Notifier
+from bot.reports.service import Reports
+from bot.routing.policy import RoutingPolicy
+from bot.runtime import Runtime
+from bot.store import Store, open_store
+from bot.tickets.service import TicketService
+from bot.tickets.sla_monitor import SlaMonitor
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[int, int], None]
+PRESENCE_INTERVAL = 30.0  # seconds between presence sweeps / queue drains
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    knowledge_base: KnowledgeBase
+    pipeline: Pipeline
+    dialogue: DialogueManager
+    runtime: Runtime
+    machine: ConversationMachine
+    locks: ConversationLocks
+    outbox: Outbox
+    notifier: Notifier
+    tickets: TicketService
+    agents: AgentDirectory
+    customers: CustomerService
+    handoff: HandoffQueue
+    reports: Reports
+
+
+def _actions(
+    settings: Settings, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
+    handoff: HandoffQueue,
+) -> dict[str, Action]:
+    escalation = EscalationActions(tickets, handoff)
+    flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
+    actions: dict[str, Action] = {
+        "faq": faq_answer,
+        "fallback": fallback,
+        "smalltalk": SmalltalkAction(catalog),
+        "start_flow": flows.start_flow,
+        "fill_slot": flows.fill_slot,
+        "cancel_flow": flows.cancel_flow,
+        "faq_in_flow": flows.faq_in_flow,
+        "complaint_ticket": escalation.complaint_ticket,
+        "handoff": escalation.handoff,
+        "relay": escalation.relay,
+        "rating": escalation.rating,
+    }
+    # A real request sent instead of a rating is served by these, in the same turn.
+    escalation.after_rating = {name: actions[name] for name in ("faq", "handoff", "complaint_ticket", "start_flow")}
+    return actions
+
+
+def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, IntentCatalog]:
+    """Language, sentiment and intents (trained from intents/*.yaml now, in about a second)."""
+    try:
+        catalog = load_intents(settings.shipped(settings.dialogue.intents_dir))
+    except IntentSpecError as exc:
+        raise ConfigError(str(exc)) from None
+    pipeline = Pipeline(
+        language=LanguageDetector(),
+        knowledge_base=kb,
+        sentiment=SentimentAnalyzer.load(settings.models_dir),
+        intents=IntentClassifier.train(catalog),
+    )
+    return pipeline, catalog
+
+
+async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int]:
+    """Upsert the entries of `knowledge_base.faq_file` by id (the file is not a full replacement)."""
+    if settings.knowledge_base.faq_file is None:
+        return 0, 0
+    path = settings.path(settings.knowledge_base.faq_file)
+    entries = load_faq_file(path)
+    # Only changed entries are written, so a restart does not re-embed the whole file.
+    changed = [e for e in entries if kb.get(e.id) != e]
+    added, updated = await kb.upsert(changed) if changed else (0, 0)
+    log.info("faq_file_synced", path=str(path), entries=len(entries), added=added, updated=updated)
+    return added, updated
+
+
+@asynccontextmanager
+async def build_services(
+    settings: Settings,
+    *,
+    sync_faqs: bool = True,
+    background: bool = False,
+    progress: Progress | None = None,
+) -> AsyncIterator[Services]:
+    """The live object graph. `background` starts the periodic jobs (SLA checks, ...) as `start` does."""
+    store = await open_store(settings)
+    try:
+        kb = await KnowledgeBase.open(settings, store.faqs, progress=progress)
+        try:
+            if sync_faqs:
+                await sync_faq_file(settings, kb)
+            machine = ConversationMachine()
+            locks = ConversationLocks()
+            outbox = Outbox()
+            notifier = LogNotifier()
+            tickets = TicketService(settings, store, notifier)
+            agents = AgentDirectory(settings, store)
+            customers = CustomerService(store)
+            handoff = HandoffQueue(settings, store, agents, customers, tickets, machine, outbox, locks)
+            tickets.on_resolved(handoff.ask_rating_for_ticket)
+            pipeline, catalog = load_pipeline(settings, kb)
+            policy = RoutingPolicy.from_settings(settings, catalog)
+            actions = _actions(settings, catalog, machine, tickets, handoff)
+            llm_client = None
+            if settings.ai.enabled:  # the openai SDK is imported only when an LLM is configured
+                from bot.actions.llm_reply import LlmReplyAction
+                from bot.llm.client import LLMClient
+
+                llm_client = LLMClient(settings.ai)
+                actions["llm"] = LlmReplyAction(llm_client, settings)
+            dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
+            runtime = Runtime(store, dialogue, locks)
+            services = Services(
+                settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
+                tickets, agents, customers, handoff, Reports(settings, store),
+            )
+            jobs = _start_jobs(services) if background else []
+            try:
+                yield services
+                await runtime.shutdown(settings.server.shutdown_timeout)
+            finally:
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
+                if llm_client is not None:
+                    await llm_client.aclose()
+        finally:
+            await kb.close()
+    finally:
+        await store.close()
+
+
+def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
+    sla = SlaMonitor(services.settings, services.store, services.tickets, services.notifier)
+    idle = InactivityCloser(services.settings, services.store, services.machine, services.locks)
+    return [
+        asyncio.create_task(sla.run(), name="sla-monitor"),
+        asyncio.create_task(idle.run(), name="inactivity-closer"),
+        asyncio.create_task(_presence_job(services), name="presence-and-queue"),
+    ]
+
+
+async def _presence_job(services: Services, every: float = PRESENCE_INTERVAL) -> None:
+    """Idle agents go away (agents.auto_away_after), then waiting handoffs get any free seat."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await services.agents.sweep_presence()
+            await services.handoff.drain_queue()
+        except Exception:  # a bad round must not stop the job
+            log.exception("presence_job_failed")

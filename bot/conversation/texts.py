@@ -1,0 +1,130 @@
+"""System messages a customer can see, per language (zh and en at least; others fall back to en)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "fallback": {
+        "zh": "抱歉，我暂时无法回答这个问题。您可以换个说法，或输入“转人工”联系人工客服。",
+        "en": "Sorry, I don't have an answer to that yet. You can rephrase it, or type \"agent\" to reach a person.",
+        "ja": "申し訳ありません、その質問にはまだお答えできません。言い換えるか、「オペレーター」と入力してください。",
+        "ko": "죄송합니다. 아직 답변드릴 수 없는 질문입니다. 다시 말씀해 주시거나 '상담원'을 입력해 주세요.",
+        "es": "Lo siento, todavía no tengo respuesta para eso. Reformule la pregunta o escriba \"agente\".",
+        "fr": "Désolé, je n'ai pas encore de réponse. Reformulez ou tapez « agent » pour parler à quelqu'un.",
+        "de": "Entschuldigung, dazu habe ich noch keine Antwort. Formulieren Sie um oder schreiben Sie \"Agent\".",
+        "ru": "Извините, у меня пока нет ответа. Переформулируйте вопрос или напишите «оператор».",
+    },
+    "empty": {
+        "zh": "请输入您的问题。",
+        "en": "Please type your question.",
+    },
+    # Handoff queue and CSAT (bot/handoff/queue.py, bot/csat/survey.py).
+    "queue_position": {
+        "zh": "正在为您转接人工客服，您目前排在第 {position} 位，请稍候。",
+        "en": "I'm connecting you to a human agent. You are number {position} in the queue; please hold on.",
+    },
+    "outside_hours": {
+        "zh": "人工客服目前不在线（服务时间 {hours}），将于 {time} 回来为您处理。",
+        "en": "Our agents are offline right now (hours {hours}); they'll be back at {time} and will pick this up.",
+    },
+    "agent_joined": {
+        "zh": "人工客服 {name} 将为您服务。",
+        "en": "{name} from our support team will help you now.",
+    },
+    "handoff_ticket": {
+        "zh": "您的问题已记录为工单 {ticket_id}，不会遗漏。",
+        "en": "Your request is recorded as ticket {ticket_id}, so nothing gets lost.",
+    },
+    # A waiting customer cancelled ("算了"): back with the bot; the ticket stays open (bot/handoff/queue.py).
+    "handoff_cancelled": {
+        "zh": "好的，已为您取消转人工。还有什么可以帮您？",
+        "en": "OK, I've taken you out of the queue for a human agent. Is there anything else I can help with?",
+    },
+    "rating_prompt": {
+        "zh": "请为本次服务打分：回复 1-5（5 = 非常满意，1 = 非常不满意）。",
+        "en": "How did we do? Reply with a rating from 1 to 5 (5 = very satisfied, 1 = very dissatisfied).",
+    },
+    "rating_retry": {
+        "zh": "抱歉没看懂，请回复 1 到 5 之间的数字，例如 5。",
+        "en": "Sorry, I didn't catch that. Please reply with a number from 1 to 5, for example 5.",
+    },
+    "rating_thanks": {
+        "zh": "感谢您的评价（{score} 分）！祝您生活愉快。",
+        "en": "Thank you for your rating ({score}/5)! Have a great day.",
+    },
+    "rating_skipped": {
+        "zh": "好的，本次不评分。感谢您的咨询，再见！",
+        "en": "No problem, we'll skip the rating. Thanks for contacting us!",
+    },
+    "back_to_bot": {
+        "zh": "人工客服已结束接待，智能助手继续为您服务。还有什么可以帮您？",
+        "en": "Our agent has handed you back to the assistant. Is there anything else I can help with?",
+    },
+    "flow_cancelled": {
+        "zh": "好的，已取消。还有什么可以帮您？",
+        "en": "OK, cancelled. Is there anything else I can help with?",
+    },
+    "ticket_created": {
+        "zh": "已为您创建{type}工单 {ticket_id}，我们会尽快处理，处理进展会通知您。",
+        "en": "I've opened a {type} ticket for you: {ticket_id}. "
+        "We'll handle it as soon as possible and keep you posted.",
+    },
+    "ticket_failed": {
+        "zh": "抱歉，暂时无法创建工单，已为您转接人工客服。",
+        "en": "Sorry, I couldn't open a ticket just now; I'm passing you to a human agent.",
+    },
+    "slot_skip_hint": {
+        "zh": "（可回复“跳过”）",
+        "en": " (you can reply \"skip\")",
+    },
+    "slot_invalid": {
+        "zh": "这个格式不对，请再试一次。",
+        "en": "That doesn't look right; please try again.",
+    },
+    # Appended to an LLM answer that touches money, refunds, compensation or legal matters.
+    "llm_review_notice": {
+        "zh": "以上内容涉及退款/金额等重要事项，将由人工客服确认后为您处理。",
+        "en": "This involves refunds, payments or other important matters; a member of our team will "
+        "confirm it before anything is processed.",
+        "ja": "返金・金額などの重要な内容を含むため、担当者が確認のうえ対応いたします。",
+        "ko": "환불·금액 등 중요한 사항이 포함되어 있어 상담원이 확인한 후 처리해 드리겠습니다.",
+        "es": "Esto afecta a reembolsos, pagos u otros asuntos importantes; una persona de nuestro equipo "
+        "lo confirmará antes de tramitarlo.",
+        "fr": "Cela concerne un remboursement, un paiement ou un autre point important ; un membre de notre "
+        "équipe le confirmera avant tout traitement.",
+        "de": "Dies betrifft Erstattungen, Zahlungen oder andere wichtige Punkte; ein Mitarbeiter bestätigt "
+        "es, bevor etwas veranlasst wird.",
+        "ru": "Это касается возврата, оплаты или других важных вопросов; сотрудник подтвердит это перед "
+        "обработкой.",
+    },
+    # Replaces an LLM reply that would have revealed the bot's instructions.
+    "llm_refusal": {
+        "zh": "抱歉，我只能帮您解答与我们的产品和服务相关的问题。请问有什么可以帮您？",
+        "en": "Sorry, I can only help with questions about our products and services. How can I help you?",
+        "ja": "申し訳ありません、当社の製品とサービスに関するご質問にのみお答えできます。ご用件をお聞かせください。",
+        "ko": "죄송합니다. 저희 제품과 서비스에 관한 질문만 도와드릴 수 있습니다. 무엇을 도와드릴까요?",
+        "es": "Lo siento, solo puedo ayudar con preguntas sobre nuestros productos y servicios. "
+        "¿En qué puedo ayudarle?",
+        "fr": "Désolé, je ne peux répondre qu'aux questions sur nos produits et services. "
+        "Comment puis-je vous aider ?",
+        "de": "Entschuldigung, ich kann nur bei Fragen zu unseren Produkten und Diensten helfen. "
+        "Wie kann ich helfen?",
+        "ru": "Извините, я могу помочь только с вопросами о наших товарах и услугах. Чем могу помочь?",
+    },
+    # An agent went offline mid-chat: the customer is back in the queue (bot/handoff/agent_actions.py).
+    "agent_left": {
+        "zh": "抱歉，为您服务的人工客服已下线，我们正在为您转接其他客服。",
+        "en": "Sorry, the agent who was helping you has gone offline; we're connecting you to another one.",
+    },
+}
+
+
+def text(key: str, language: str, **params: object) -> str:
+    variants = TEXTS[key]
+    template = variants.get(language) or variants.get(language.split("-")[0]) or variants["en"]
+    return template.format(**params) if params else template
+
+
+def join_sentences(language: str, *sentences: str) -> str:
+    """Sentences as one message (channels show each reply as its own bubble); Chinese and
+    Japanese sentences run on without a space."""
+    return ("" if language.split("-")[0] in ("zh", "ja") else " ").join(sentences)

@@ -1,0 +1,88 @@
+"""What agents see: the queue board and one conversation, with the customer card masked.
+
+Phone and e-mail stay masked here; an agent sees them in full only by opening the profile
+(GET /api/customers/{id}), and only for a customer they serve or may pick up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.customers.service import summarize
+from bot.handoff.results import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from bot.store import Store
+    from bot.store.sqlite.handoffs import Handoff
+
+LAST_MESSAGES = 5
+BOARD_LIMIT = 100
+
+
+def _wait_seconds(h: Handoff, now: datetime) -> int:
+    return int((now - datetime.fromisoformat(h.queued_at)).total_seconds())
+
+
+async def _card(store: Store, h: Handoff, now: datetime, last: int) -> dict[str, Any]:
+    customer = await store.customers.get(h.customer_id)
+    messages = await store.conversations.messages(h.conversation_id, limit=last)
+    return {
+        "conversation_id": h.conversation_id,
+        "handoff_id": h.id,
+        "channel": h.channel,
+        "reason": h.reason,
+        "priority": h.priority,
+        "skill": h.skill,
+        "language": h.language,
+        "ticket_id": h.ticket_id,
+        "agent_id": h.agent_id,
+        "queued_at": h.queued_at,
+        "assigned_at": h.assigned_at,
+        "wait_seconds": _wait_seconds(h, now),
+        "customer": summarize(customer, masked=True) if customer else {"id": h.customer_id},
+        "last_messages": [m.as_dict() for m in messages],
+    }
+
+
+async def board(store: Store, agent_id: str | None, *, last: int = LAST_MESSAGES) -> dict[str, Any]:
+    """The waiting queue (service order, with positions) and the caller's own chats.
+    For the admin (agent_id None) "mine" lists every conversation currently with an agent."""
+    now = datetime.now(UTC)
+    waiting = await store.handoffs.waiting(limit=BOARD_LIMIT)
+    queue = []
+    for position, h in enumerate(waiting, 1):
+        queue.append({**await _card(store, h, now, last), "position": position})
+    if agent_id is not None:
+        active = await store.handoffs.assigned_to(agent_id)
+    else:
+        counts = await store.handoffs.active_counts()
+        active = [h for a in sorted(counts) for h in await store.handoffs.assigned_to(a)]
+    mine = [await _card(store, h, now, last) for h in active[:BOARD_LIMIT]]
+    return {"queue": queue, "mine": mine}
+
+
+async def conversation_view(store: Store, conversation_id: str, agent_id: str | None,
+                            *, limit: int = 200) -> dict[str, Any]:
+    """One conversation for the console: transcript, handoff and masked customer card. An agent
+    may open it while it waits in the queue or is assigned to them."""
+    conv = await store.conversations.get(conversation_id)
+    if conv is None:
+        raise NotFound("conversation", conversation_id)
+    handoff = await store.handoffs.open_for(conversation_id)
+    if agent_id is not None and conv.agent_id != agent_id and not (
+        handoff is not None and handoff.assigned_at is None
+    ):
+        raise Forbidden(f"conversation {conversation_id} is not assigned to you", state=conv.state)
+    customer = await store.customers.get(conv.customer_id)
+    messages = await store.conversations.messages(conversation_id, limit=limit)
+    return {
+        "conversation_id": conv.id,
+        "state": conv.state,
+        "channel": conv.channel,
+        "language": conv.language,
+        "agent_id": conv.agent_id,
+        "handoff": handoff.as_dict() if handoff else None,
+        "customer": summarize(customer, masked=True) if customer else {"id": conv.customer_id},
+        "messages": [m.as_dict() for m in messages],
+    }

@@ -1,0 +1,25 @@
+"""The typed result of understanding one message: what the router decides from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.kb.knowledge_base import KBResult
+    from bot.nlu.results import IntentResult, LanguageResult, SentimentResult
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    text: str
+    language: LanguageResult
+    sentiment: SentimentResult | None
+    intent: IntentResult | None
+    kb_results: tuple[KBResult, ...]
+
+    @property
+    def faq_match(self) -> KBResult | None:
+        """The top knowledge-base result if it clears the calibrated threshold."""
+        top = self.kb_results[0] if self.kb_results else None
+        return top if top is not None and top.matched else None

@@ -1,0 +1,63 @@
+"""Channels registered by operators (`add_channel`); secrets stay in the config, not here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.conversation.model import dumps, now_iso
+from bot.store.sqlite.database import Database
+
+CHANNEL_TYPES = ("web", "app", "api", "wechat", "telegram", "phone")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    name: str
+    type: str
+    enabled: bool
+    settings: dict[str, Any]
+    created_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "enabled": self.enabled,
+            "settings": self.settings,
+            "created_at": self.created_at,
+        }
+
+
+class ChannelRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, name: str, type_: str, settings: dict[str, Any], enabled: bool = True) -> bool:
+        """Register or update a channel; returns True when it was new."""
+        existed = await self.get(name) is not None
+        await self._db.execute(
+            """INSERT INTO channels (name, type, enabled, settings, created_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(name) DO UPDATE SET type = excluded.type, enabled = excluded.enabled,
+                   settings = excluded.settings""",
+            (name, type_, int(enabled), dumps(settings), now_iso()),
+        )
+        return not existed
+
+    async def get(self, name: str) -> ChannelRecord | None:
+        row = await self._db.fetchone("SELECT * FROM channels WHERE name = ?", (name,))
+        return _record(row) if row else None
+
+    async def list(self) -> list[ChannelRecord]:
+        return [_record(r) for r in await self._db.fetchall("SELECT * FROM channels ORDER BY name")]
+
+
+def _record(row: Any) -> ChannelRecord:
+    return ChannelRecord(
+        name=row["name"],
+        type=row["type"],
+        enabled=bool(row["enabled"]),
+        settings=json.loads(row["settings"]),
+        created_at=row["created_at"],
+    )
