@@ -25,7 +25,7 @@ from bot.customers.service import CustomerService
 from bot.handoff.assignment import AssignmentNeed, choose_agent
 from bot.handoff.queue import HandoffQueue
 from bot.notify.notifier import LogNotifier
-from bot.store import open_store
+from bot.store.factory import open_store
 from bot.tickets.service import TicketService
 
 SKILLS = ("refund", "billing", "shipping", "tech", "vip")

@@ -22,7 +22,7 @@ from benchmarks.reports_seed import seed
 from bot.config import Settings
 from bot.reports.service import Reports
 from bot.store.sqlite.database import Database
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import sqlite_store
 
 Progress = Callable[[str], None]
 
@@ -127,7 +127,7 @@ async def _cold(
     for _ in range(repeat):
         db = await Database.open(path)
         try:
-            reports = Reports(settings or Settings(), Store.over(db))
+            reports = Reports(settings or Settings(), sqlite_store(db))
             started = time.perf_counter()
             await job(reports)
             best = min(best, time.perf_counter() - started)
@@ -141,7 +141,7 @@ async def _warm(
 ) -> float:
     db = await Database.open(path)
     try:
-        reports = Reports(settings or Settings(), Store.over(db))
+        reports = Reports(settings or Settings(), sqlite_store(db))
         await job(reports)
         return await _best(lambda: job(reports), repeat)
     finally:

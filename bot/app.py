@@ -19,13 +19,19 @@ from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
 from bot.agents.directory import AgentDirectory
 from bot.channels.outbox import Outbox
+from bot.channels.push import CustomerPush
 from bot.config import ConfigError, Settings
 from bot.conversation.inactivity import InactivityCloser
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.manager import DialogueManager
 from bot.core.locks import ConversationLocks
+from bot.csat.survey import RatingFlow
 from bot.customers.service import CustomerService
+from bot.handoff.desk import AgentDesk
 from bot.handoff.queue import HandoffQueue
+from bot.handoff.seats import Seats
+from bot.handoff.signals import ChangeFeed
+from bot.handoff.tickets import HandoffTickets
 from bot.kb.faq_file import load_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
 from bot.nlu.intent_spec import IntentCatalog, IntentSpecError, load_intents
@@ -37,7 +43,8 @@ from bot.notify.notifier import LogNotifier, Notifier
 from bot.reports.service import Reports
 from bot.routing.policy import RoutingPolicy
 from bot.runtime import Runtime
-from bot.store import Store, open_store
+from bot.store import Store
+from bot.store.factory import open_store
 from bot.tickets.service import TicketService
 from bot.tickets.sla_monitor import SlaMonitor
 
@@ -63,14 +70,41 @@ class Services:
     agents: AgentDirectory
     customers: CustomerService
     handoff: HandoffQueue
+    desk: AgentDesk
+    survey: RatingFlow
+    push: CustomerPush
     reports: Reports
+
+
+@dataclass(frozen=True)
+class HandoffGraph:
+    queue: HandoffQueue
+    desk: AgentDesk
+    survey: RatingFlow
+    push: CustomerPush
+
+
+def build_handoff(
+    settings: Settings, store: Store, agents: AgentDirectory, customers: CustomerService, tickets: TicketService,
+    machine: ConversationMachine, locks: ConversationLocks, outbox: Outbox,
+) -> HandoffGraph:
+    """The customer side (queue), the agent side (desk) and the CSAT survey, sharing the seats."""
+    push = CustomerPush(store.messages, outbox)
+    changes = ChangeFeed()
+    handoff_tickets = HandoffTickets(tickets)
+    seats = Seats(store, agents, machine, push, handoff_tickets, changes)
+    queue = HandoffQueue(settings, store, agents, customers, machine, locks, seats, handoff_tickets, changes)
+    survey = RatingFlow(store, machine, push, locks)
+    desk = AgentDesk(store, agents, machine, locks, seats, queue, handoff_tickets, push, survey, changes)
+    tickets.on_resolved(survey.ask_for_ticket)
+    return HandoffGraph(queue, desk, survey, push)
 
 
 def _actions(
     settings: Settings, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
-    handoff: HandoffQueue,
+    handoff: HandoffQueue, survey: RatingFlow,
 ) -> dict[str, Action]:
-    escalation = EscalationActions(tickets, handoff)
+    escalation = EscalationActions(tickets, handoff, survey)
     flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
     actions: dict[str, Action] = {
         "faq": faq_answer,
@@ -85,8 +119,6 @@ def _actions(
         "relay": escalation.relay,
         "rating": escalation.rating,
     }
-    # A real request sent instead of a rating is served by these, in the same turn.
-    escalation.after_rating = {name: actions[name] for name in ("faq", "handoff", "complaint_ticket", "start_flow")}
     return actions
 
 
@@ -140,23 +172,26 @@ async def build_services(
             tickets = TicketService(settings, store, notifier)
             agents = AgentDirectory(settings, store)
             customers = CustomerService(store)
-            handoff = HandoffQueue(settings, store, agents, customers, tickets, machine, outbox, locks)
-            tickets.on_resolved(handoff.ask_rating_for_ticket)
+            h = build_handoff(settings, store, agents, customers, tickets, machine, locks, outbox)
+            handoff, desk, survey, push = h.queue, h.desk, h.survey, h.push
             pipeline, catalog = load_pipeline(settings, kb)
-            policy = RoutingPolicy.from_settings(settings, catalog)
-            actions = _actions(settings, catalog, machine, tickets, handoff)
+            policy = RoutingPolicy.from_settings(settings, catalog, machine)
+            actions = _actions(settings, catalog, machine, tickets, handoff, survey)
             llm_client = None
             if settings.ai.enabled:  # the openai SDK is imported only when an LLM is configured
                 from bot.actions.llm_reply import LlmReplyAction
                 from bot.llm.client import LLMClient
 
                 llm_client = LLMClient(settings.ai)
-                actions["llm"] = LlmReplyAction(llm_client, settings)
+                actions["llm"] = LlmReplyAction(
+                    llm_client, store.messages, review_topics=settings.ai.review_topics,
+                    history_turns=settings.dialogue.history_turns,
+                )
             dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)
             services = Services(
                 settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
-                tickets, agents, customers, handoff, Reports(settings, store),
+                tickets, agents, customers, handoff, desk, survey, push, Reports(settings, store),
             )
             jobs = _start_jobs(services) if background else []
             try:

@@ -66,7 +66,7 @@ class Runtime:
         key = (event.channel, event.customer_id, event.message_id)
         if key in self._recent:
             return self._recent[key]
-        return await self._store.conversations.processed_result(*key)
+        return await self._store.processed.processed_result(*key)
 
     def _remember(self, key: tuple[str, str, str], body: dict[str, Any]) -> None:
         self._recent[key] = body

@@ -16,7 +16,7 @@ from bot.app import Services, build_services
 from bot.config import Settings, load_settings
 from bot.store import Store
 from bot.store.sqlite.database import Database
-from bot.store.sqlite.store import Store as StoreCls
+from bot.store.sqlite.store import sqlite_store
 
 pytest_plugins = ["tests.openai_fake.fixture"]  # the `openai_server` fixture (a local OpenAI fake)
 
@@ -89,7 +89,7 @@ def settings(config_path: Path) -> Settings:
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """Every store test runs against each backend (PostgreSQL joins this list when it lands)."""
     db = await Database.open(tmp_path / f"{request.param}.sqlite3")
-    s = StoreCls.over(db)
+    s = sqlite_store(db)
     yield s
     await s.close()
 

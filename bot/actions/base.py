@@ -9,18 +9,15 @@ from bot.conversation.model import Conversation
 from bot.core.events import Reply, Route
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.kb.knowledge_base import KnowledgeBase
     from bot.nlu.analysis import Analysis
     from bot.routing.router import Decision
-    from bot.store import Store
 
 
 @dataclass(frozen=True)
 class ActionContext:
-    settings: Settings
-    store: Store
-    knowledge_base: KnowledgeBase
+    """The turn an action serves. Collaborators (stores, services) come through the action's
+    constructor, so each action holds only what it uses."""
+
     conversation: Conversation
     analysis: Analysis
     decision: Decision

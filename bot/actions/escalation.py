@@ -3,17 +3,17 @@ the conversation, and the satisfaction rating afterwards."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
 
-from bot.actions.base import Action, ActionContext, ActionOutcome
+from bot.actions.base import ActionContext, ActionOutcome
 from bot.conversation.texts import text
 from bot.core.events import Reply, Route
 
 if TYPE_CHECKING:
+    from bot.csat.survey import RatingFlow
     from bot.handoff.queue import HandoffQueue
     from bot.tickets.service import TicketService
 
@@ -21,12 +21,10 @@ log = structlog.get_logger(__name__)
 
 
 class EscalationActions:
-    def __init__(self, tickets: TicketService, handoff: HandoffQueue) -> None:
+    def __init__(self, tickets: TicketService, handoff: HandoffQueue, survey: RatingFlow) -> None:
         self._tickets = tickets
         self._handoff = handoff
-        # The actions that may serve a message sent instead of a rating (the router's
-        # `after_rating`); the app factory wires the whole action table in.
-        self.after_rating: Mapping[str, Action] = {}
+        self._survey = survey
 
     async def handoff(self, ctx: ActionContext, *, reason: str | None = None,
                       ticket_type: str | None = None) -> ActionOutcome:
@@ -86,15 +84,5 @@ class EscalationActions:
         return ActionOutcome(outcome.replies, outcome.conversation)
 
     async def rating(self, ctx: ActionContext) -> ActionOutcome:
-        serve = self.after_rating.get(ctx.decision.after_rating or "")
-        if serve is not None:
-            # Not a rating but a real request: close the survey unrated, then serve the message
-            # in this same turn (asking "1-5?" first would swallow it).
-            conv = self._handoff.rating.leave(ctx.conversation)
-            return await serve(replace(ctx, conversation=conv,
-                                       decision=replace(ctx.decision, action=ctx.decision.after_rating,
-                                                        after_rating=None)))
-        if ctx.decision.after_rating:
-            log.warning("after_rating_action_missing", action=ctx.decision.after_rating)
-        outcome = await self._handoff.record_rating(ctx.conversation, ctx.analysis.text)
+        outcome = await self._survey.record(ctx.conversation, ctx.decision.rating, ctx.analysis.text)
         return ActionOutcome(outcome.replies, outcome.conversation)

@@ -10,6 +10,7 @@ the FAQ answer if there is a match, else the polite fallback. The decision recor
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,13 +18,13 @@ import structlog
 
 from bot.actions.answers import fallback, faq_answer
 from bot.actions.base import ActionContext, ActionOutcome
-from bot.config import Settings
 from bot.conversation.texts import text
 from bot.core.events import Reply
 from bot.llm.client import LLMClient, LLMUnavailable
 from bot.llm.guard import check_reply, new_canary
 from bot.llm.prompt import build_messages
 from bot.llm.review import needs_review, validate_topics
+from bot.store.protocols import MessageLog
 
 log = structlog.get_logger(__name__)
 
@@ -37,12 +38,13 @@ MIN_PASSAGE_SCORE = 0.05
 
 class LlmReplyAction:
     def __init__(
-        self, client: LLMClient, settings: Settings, *, stream: bool = False,
-        min_passage_score: float = MIN_PASSAGE_SCORE,
+        self, client: LLMClient, history: MessageLog, *, review_topics: Sequence[str], history_turns: int,
+        stream: bool = False, min_passage_score: float = MIN_PASSAGE_SCORE,
     ) -> None:
         self._client = client
-        self._settings = settings
-        self._topics = validate_topics(settings.ai.review_topics)
+        self._history = history
+        self._turns = history_turns
+        self._topics = validate_topics(list(review_topics))
         self._stream = stream
         self._min_score = min_passage_score
         # One canary per process (per action, which is built once): never in logs or the store.
@@ -52,8 +54,8 @@ class LlmReplyAction:
         lang = ctx.analysis.language.code
         hits = [r for r in ctx.analysis.kb_results[:MAX_PASSAGES] if r.score >= self._min_score]
         passages = [(r.entry.question, r.entry.answer_for(lang)) for r in hits]
-        turns = 2 * self._settings.dialogue.history_turns
-        history = [(m.sender, m.text) for m in await ctx.store.conversations.messages(ctx.conversation.id, limit=turns)]
+        turns = 2 * self._turns
+        history = [(m.sender, m.text) for m in await self._history.messages(ctx.conversation.id, limit=turns)]
         prompt = build_messages(ctx.analysis.text, lang, passages, history, canary=self._canary)
         info: dict[str, Any] = {"passages": [r.entry.id for r in hits], "history_messages": len(history)}
         started = time.perf_counter()

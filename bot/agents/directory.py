@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bot.agents.model import STATUSES, Agent
 from bot.agents.presence import OnlineHours
-from bot.conversation.model import now_iso, parse_ts
+from bot.core.clock import now_iso, parse_ts
 from bot.handoff.assignment import AgentLoad
-from bot.store.sqlite.agents import STATUSES, Agent
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -13,12 +13,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p
 from bot.customers.service import CustomerUpdate, valid_customer_id
-from bot.store.sqlite.agents import Agent
 
 routes = web.RouteTableDef()
 log = structlog.get_logger(__name__)

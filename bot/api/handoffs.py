@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents.directory import AgentInputError
+from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin, public
 from bot.api.errors import ApiError, json_response, read_json
 from bot.api.keys import SERVICES
@@ -26,7 +27,6 @@ from bot.api.openapi import _op, _p, _q
 from bot.core.events import MAX_MESSAGE_CHARS
 from bot.handoff.results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
 from bot.handoff.views import board, conversation_view
-from bot.store.sqlite.agents import Agent
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -121,7 +121,7 @@ async def get_handoff(request: web.Request) -> web.Response:
 @agent_or_admin
 async def accept(request: web.Request) -> web.Response:
     agent = _agent(request)
-    conv = await _run(request.app[SERVICES].handoff.accept(agent, request.match_info["conversation_id"]))
+    conv = await _run(request.app[SERVICES].desk.accept(agent, request.match_info["conversation_id"]))
     return json_response(_conv(conv))
 
 
@@ -130,7 +130,7 @@ async def accept(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     agent = _agent(request)
     body = await read_json(request, ReplyIn)
-    message = await _run(request.app[SERVICES].handoff.reply(agent, request.match_info["conversation_id"], body.text))
+    message = await _run(request.app[SERVICES].desk.reply(agent, request.match_info["conversation_id"], body.text))
     return json_response({"conversation_id": message.conversation_id, "message": message.as_dict()})
 
 
@@ -139,7 +139,7 @@ async def reply(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     agent = _agent(request)
     body = await read_json(request, TransferIn)
-    conv = await _run(request.app[SERVICES].handoff.transfer(
+    conv = await _run(request.app[SERVICES].desk.transfer(
         agent, request.match_info["conversation_id"], body.to_agent_id
     ))
     return json_response(_conv(conv))
@@ -149,7 +149,7 @@ async def transfer(request: web.Request) -> web.Response:
 @agent_or_admin
 async def close(request: web.Request) -> web.Response:
     agent = _agent(request)
-    conv = await _run(request.app[SERVICES].handoff.close(agent, request.match_info["conversation_id"]))
+    conv = await _run(request.app[SERVICES].desk.close(agent, request.match_info["conversation_id"]))
     return json_response(_conv(conv))
 
 
@@ -176,7 +176,7 @@ async def set_status(request: web.Request) -> web.Response:
     services.handoff.changes.notify(agent.id)
     # Offline: nobody would answer the agent's chats, so they go back to the queue (and to free
     # agents at once). Away keeps them: away only stops NEW chats.
-    requeued = await services.handoff.requeue_chats_of(agent.id) if body.status == "offline" else []
+    requeued = await services.desk.requeue_chats_of(agent.id) if body.status == "offline" else []
     assigned = await services.handoff.drain_queue() if body.status == "online" else []
     return json_response({"agent": updated.as_dict(),
                           "assigned": [{"conversation_id": c, "agent_id": a} for c, a in assigned],

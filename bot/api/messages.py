@@ -80,7 +80,7 @@ async def get_messages(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_request", "limit: must be a whole number", field="limit") from None
     if limit < 1:  # SQLite reads a negative LIMIT as "no limit", and a huge one overflows
         raise ApiError(400, "invalid_request", "limit: must be 1 or more", field="limit")
-    messages = await store.conversations.messages(conv_id, limit=limit)
+    messages = await store.messages.messages(conv_id, limit=limit)
     return json_response(
         {
             "conversation_id": conv.id,
@@ -99,4 +99,4 @@ async def get_decisions(request: web.Request) -> web.Response:
     store = request.app[SERVICES].store
     if await store.conversations.get(conv_id) is None:
         raise not_found("conversation", conv_id)
-    return json_response({"conversation_id": conv_id, "decisions": await store.conversations.decisions(conv_id)})
+    return json_response({"conversation_id": conv_id, "decisions": await store.messages.decisions(conv_id)})

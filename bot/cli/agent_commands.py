@@ -9,11 +9,11 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from bot.agents.directory import AgentDirectory, AgentInputError
+from bot.agents.model import DuplicateAgent
 from bot.cli.common import CliError, print_json, split_list, stderr, stdout
 from bot.config import Settings
 from bot.customers.service import CustomerService, CustomerUpdate, valid_customer_id
-from bot.store import open_store
-from bot.store.sqlite.agents import DuplicateAgent
+from bot.store.factory import open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -121,7 +121,7 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
     try:
         from benchmarks.runner import BenchError
     except ModuleNotFoundError:
-        raise CliError("bench: run it from a source checkout (python run_bot.py bench): benchmarks/ not found") from None
+        raise CliError("bench: run it from a source checkout: benchmarks/ not found") from None
 
     try:
         if args.reports:

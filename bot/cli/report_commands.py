@@ -10,9 +10,10 @@ from bot.cli.common import CliError, print_json, stderr, stdout
 from bot.config import Settings
 from bot.reports.period import PERIOD_HELP, ReportInputError, UnknownAgent, check_days, utc_now, window
 from bot.reports.service import Reports
-from bot.store import Store, open_store
+from bot.store import Store
+from bot.store.factory import open_store
 from bot.store.sqlite.database import Database
-from bot.store.sqlite.store import SQLITE_FILE
+from bot.store.sqlite.store import SQLITE_FILE, sqlite_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +44,7 @@ async def _open_for_reading(settings: Settings) -> Store:
     path = settings.data_dir / SQLITE_FILE
     if settings.storage.backend == "sqlite" and not path.exists():
         stderr().print(f"no data yet: {path} does not exist (start the service first)")
-        return Store.over(await Database.open(":memory:"))
+        return sqlite_store(await Database.open(":memory:"))
     return await open_store(settings)
 
 

@@ -12,12 +12,12 @@ from typing import Any
 from rich.markup import escape
 
 from bot.api.admin_token import ensure_admin_token
+from bot.channels.model import CHANNEL_TYPES
 from bot.cli.common import CliError, build_services, split_list, stderr, stdout
 from bot.config import ChannelConfig, Settings
 from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
 from bot.logs import SECRET_WORDS
-from bot.store import open_store
-from bot.store.sqlite.channels import CHANNEL_TYPES
+from bot.store.factory import open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -17,7 +17,7 @@ from rich.table import Table
 from bot.cli.common import CliError, print_json, split_list, stdout
 from bot.config import Settings
 from bot.notify.notifier import LogNotifier
-from bot.store import open_store
+from bot.store.factory import open_store
 from bot.tickets.lifecycle import PRIORITIES, STATUSES
 from bot.tickets.service import (
     IllegalTransition,

@@ -21,7 +21,8 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from bot.conversation.model import Conversation, now_iso
+from bot.conversation.model import Conversation
+from bot.core.clock import now_iso
 
 STATES = ("bot", "collecting", "queued", "agent", "rating", "closed")
 OPEN_STATES = ("bot", "collecting", "queued", "agent", "rating")
@@ -71,6 +72,14 @@ class ConversationMachine:
         return sorted(
             t for t, ev in self._machine.events.items() if state in ev.transitions
         )
+
+    def reopen(self, conv: Conversation) -> Conversation:
+        """The one way back to the bot for a new request: a closed conversation gets a new
+        message, or a customer moves on from an unanswered survey (left unrated). Fresh start:
+        no fallbacks counted, no form, no survey subject."""
+        if conv.state == "rating":
+            conv = self.fire(conv, "skip_rating")
+        return replace(self.fire(conv, "reopen"), fallback_count=0)
 
     def fire(self, conv: Conversation, trigger: str, **changes: Any) -> Conversation:
         """Apply `trigger` (with the record `changes` it implies) or raise IllegalTransition."""

@@ -10,7 +10,8 @@ import structlog
 
 from bot.actions.base import Action, ActionContext
 from bot.conversation.machine import ConversationMachine
-from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord, dumps, now_iso
+from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord
+from bot.core.clock import dumps, now_iso
 from bot.core.events import FaqRef, InboundEvent, TurnResult
 from bot.routing.policy import RoutingPolicy
 from bot.routing.router import decide
@@ -55,12 +56,15 @@ class DialogueManager:
         )
         structlog.contextvars.bind_contextvars(conversation_id=conv.id)
         if conv.state == "closed":  # a new message re-opens a closed conversation
-            conv = replace(self._machine.fire(conv, "reopen"), fallback_count=0)
+            conv = self._machine.reopen(conv)
         if conv.language != analysis.language.code:  # actions reply in this turn's language
             conv = replace(conv, language=analysis.language.code)
 
         decision = decide(analysis, conv, self._policy)
-        ctx = ActionContext(self._settings, self._store, self._kb, conv, analysis, decision)
+        if decision.leaves_survey:
+            log.info("csat_left")
+            conv = self._machine.reopen(conv)
+        ctx = ActionContext(conv, analysis, decision)
         outcome = await self._actions[decision.action](ctx)
 
         ts = now_iso()

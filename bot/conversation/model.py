@@ -1,23 +1,12 @@
-"""Records the store reads and writes. Frozen: a change is a new record, written explicitly."""
+"""The conversation and what one turn writes: messages, the decision, the dedupe row. Frozen records."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+from bot.core.clock import now_iso
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Wie kann ich helfen?",
         "ru": "Извините, я могу помочь только с вопросами о наших товарах и услугах. Чем могу помочь?",
     },
-    # An agent went offline mid-chat: the customer is back in the queue (bot/handoff/agent_actions.py).
+    # An agent went offline mid-chat: the customer is back in the queue (bot/handoff/desk.py).
     "agent_left": {
         "zh": "抱歉，为您服务的人工客服已下线，我们正在为您转接其他客服。",
         "en": "Sorry, the agent who was helping you has gone offline; we're connecting you to another one.",

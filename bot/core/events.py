@@ -7,17 +7,15 @@ nothing else about a platform leaks past them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
+
+from bot.core.clock import utcnow
 
 ROUTES = ("faq", "llm", "collect", "ticket", "handoff", "relay", "smalltalk", "fallback")
 Route = Literal["faq", "llm", "collect", "ticket", "handoff", "relay", "smalltalk", "fallback"]
 
 MAX_MESSAGE_CHARS = 4000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,25 +4,24 @@ State `rating` is entered when an agent closes a conversation (`close_by_agent`)
 resolved (`ask_rating`). Whom the rating is for is kept in the conversation's slots
 (`_rating`: agent and ticket), so it survives a restart. One unparseable answer is asked again;
 a second one closes the conversation without a rating (`_rating_retry` remembers the first).
-A real request instead of a rating (the router's `after_rating`) leaves the survey at once.
+The router parses the answer (once) and hands the score in; a real request instead of a rating
+leaves the survey at once (the manager reopens the conversation, see ConversationMachine.reopen).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.conversation.model import Conversation, MessageRecord
+from bot.conversation.model import Conversation
 from bot.conversation.texts import text
-from bot.core.events import OutboundMessage, Reply
-from bot.csat.parse import parse_rating
-from bot.handoff.results import RatingOutcome
-from bot.store.sqlite.ratings import Rating
+from bot.core.events import Reply
+from bot.csat.model import Rating
 
 if TYPE_CHECKING:
-    from bot.channels.outbox import Outbox
+    from bot.channels.push import CustomerPush
     from bot.conversation.machine import ConversationMachine
     from bot.core.locks import ConversationLocks
     from bot.store import Store
@@ -36,11 +35,23 @@ MAX_COMMENT = 500
 ASK_TRIGGER = "ask_rating"  # bot/closed → rating
 
 
+@dataclass(frozen=True, slots=True)
+class RatingOutcome:
+    """The result of `record`: score None means the answer was not a 1–5 rating."""
+
+    conversation: Conversation
+    replies: tuple[Reply, ...]
+    score: int | None
+    closed: bool
+
+
 class RatingFlow:
-    def __init__(self, store: Store, machine: ConversationMachine, outbox: Outbox, locks: ConversationLocks) -> None:
+    def __init__(
+        self, store: Store, machine: ConversationMachine, push: CustomerPush, locks: ConversationLocks
+    ) -> None:
         self._store = store
         self._machine = machine
-        self._outbox = outbox
+        self._push = push
         self._locks = locks
 
     @staticmethod
@@ -49,11 +60,6 @@ class RatingFlow:
         slots = {k: v for k, v in conv.slots.items() if k != RETRY_SLOT}
         slots[RATING_SLOT] = {"agent_id": agent_id, "ticket_id": ticket_id}
         return replace(conv, slots=slots)
-
-    async def send(self, conv: Conversation, reply: Reply, *, sender: str = "system") -> None:
-        """Store a message to the customer outside a turn and push it to their channel."""
-        await self._store.conversations.add_message(MessageRecord(conv.id, "out", sender, reply.text))
-        await self._outbox.deliver(OutboundMessage(conv.channel, conv.customer_id, conv.id, (reply,)))
 
     def prompt(self, language: str) -> Reply:
         return Reply("text", text("rating_prompt", language))
@@ -65,9 +71,9 @@ class RatingFlow:
         last = await self._store.handoffs.last_for(conv.id)  # older conversations: the last episode
         return {"agent_id": last.agent_id, "ticket_id": last.ticket_id} if last else {}
 
-    async def record(self, conv: Conversation, answer: str) -> RatingOutcome:
-        """A customer message in state `rating` (inside their turn: the lock is already held)."""
-        score = parse_rating(answer)
+    async def record(self, conv: Conversation, score: int | None, answer: str) -> RatingOutcome:
+        """A customer message in state `rating` (inside their turn: the lock is already held);
+        `score` is the router's reading of `answer` (None: not a rating)."""
         lang = conv.language
         if score is not None:
             subject = await self._subject(conv)
@@ -85,14 +91,6 @@ class RatingFlow:
         log.info("csat_skipped")
         closed = self._machine.fire(conv, "skip_rating")
         return RatingOutcome(closed, (Reply("text", text("rating_skipped", lang)),), None, True)
-
-    def leave(self, conv: Conversation) -> Conversation:
-        """The customer moved on instead of rating (asked a question, wants a human): close the
-        survey unrated and reopen, so the message is served as in a fresh bot conversation.
-        The same steps as a skipped rating plus the manager's reopen of a closed conversation."""
-        log.info("csat_left")
-        closed = self._machine.fire(conv, "skip_rating")
-        return replace(self._machine.fire(closed, "reopen"), fallback_count=0)
 
     async def ask_for_ticket(self, ticket: Ticket) -> bool:
         """Ask the ticket's customer for a rating once it is resolved; False when not asked.
@@ -113,6 +111,6 @@ class RatingFlow:
             subject = self.with_subject(conv, agent_id=ticket.assignee, ticket_id=ticket.id)
             asking = self._machine.fire(subject, ASK_TRIGGER)
             await self._store.conversations.save(asking)
-            await self.send(asking, self.prompt(asking.language))
+            await self._push.send(asking, self.prompt(asking.language))
         log.info("csat_asked_for_ticket", ticket_id=ticket.id)
         return True

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from bot.store.sqlite.customers import Customer
+from bot.customers.model import Customer
 
 if TYPE_CHECKING:
     from bot.store import Store

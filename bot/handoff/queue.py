@@ -1,71 +1,62 @@
-"""The handoff queue: assignment to agents, queue positions, agent actions, CSAT.
+"""The handoff queue: hand a conversation to a human, queue positions, and draining the queue
+onto free agents. What agents then do is bot/handoff/desk.py.
 
-Locking: `enqueue`, `relay`, `leave_queue` and `record_rating` run inside a customer's turn (the
-runtime holds the conversation lock). Agent actions take that lock themselves, then — for anything
-that changes an agent's load — the queue's assignment lock, always in that order, so no two
-assignments can both see the same free seat and no lock cycle is possible.
+Locking: `enqueue`, `relay` and `leave_queue` run inside a customer's turn (the runtime holds the
+conversation lock). `drain_queue` takes each conversation's lock, then the seats' lock.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
 
-from bot.conversation.model import Conversation, now_iso
+from bot.conversation.model import Conversation
 from bot.conversation.texts import join_sentences, text
+from bot.core.clock import now_iso
 from bot.core.events import Reply
-from bot.csat.survey import RatingFlow
-from bot.handoff.agent_actions import AgentActions
 from bot.handoff.assignment import AssignmentNeed, choose_agent
-from bot.handoff.results import HandoffOutcome, RatingOutcome, RelayOutcome
-from bot.handoff.signals import QUEUE, ChangeFeed
-from bot.store.sqlite.handoffs import PRIORITIES, Handoff
-from bot.tickets.changes import TicketChanges
+from bot.handoff.model import PRIORITIES, Handoff
+from bot.handoff.results import HandoffOutcome, RelayOutcome
+from bot.handoff.signals import QUEUE
 
 if TYPE_CHECKING:
     from bot.agents.directory import AgentDirectory
-    from bot.channels.outbox import Outbox
     from bot.config import Settings
     from bot.conversation.machine import ConversationMachine
     from bot.core.locks import ConversationLocks
     from bot.customers.service import CustomerService
+    from bot.handoff.seats import Seats
+    from bot.handoff.signals import ChangeFeed
+    from bot.handoff.tickets import HandoffTickets
     from bot.store import Store
-    from bot.tickets.model import Ticket
-    from bot.tickets.service import TicketService
 
 log = structlog.get_logger(__name__)
-MAX_TITLE = 100
-# Ticket type of a plain handoff. Not the intent ("human_agent"): that is how the customer asked,
-# and it stays the handoff's routing skill; reports group tickets by what they are about.
-HANDOFF_TICKET_TYPE = "handoff"
 
 
-class HandoffQueue(AgentActions):
+class HandoffQueue:
     def __init__(
         self,
         settings: Settings,
         store: Store,
         agents: AgentDirectory,
         customers: CustomerService,
-        tickets: TicketService,
         machine: ConversationMachine,
-        outbox: Outbox,
         locks: ConversationLocks,
+        seats: Seats,
+        tickets: HandoffTickets,
+        changes: ChangeFeed,
     ) -> None:
         self._settings = settings
         self._store = store
         self._agents = agents
         self._customers = customers
-        self._tickets = tickets
         self._machine = machine
-        self._outbox = outbox
         self._locks = locks
-        self._assigning = asyncio.Lock()
-        self.changes = ChangeFeed()
-        self.rating = RatingFlow(store, machine, outbox, locks)
+        self._seats = seats
+        self._tickets = tickets
+        self.changes = changes
 
     # -- inside a customer's turn (the conversation lock is held by the caller) ------------------
 
@@ -98,7 +89,7 @@ class HandoffQueue(AgentActions):
         if stale is not None:  # left over from a turn that never committed
             await self._store.handoffs.end(stale.id, now_iso(), "abandoned")
         # Held only for the decision and the row that takes the seat; the ticket is opened after.
-        async with self._assigning:
+        async with self._seats.lock:
             pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(skill, language, tags))
             agent_id = pick.agent_id if pick else None
             at = now_iso()
@@ -108,11 +99,12 @@ class HandoffQueue(AgentActions):
                 agent_id=agent_id, queued_at=at, assigned_at=at if agent_id else None,
             ))
         if ticket_id is None:
-            ticket_id = await self._open_ticket(conv, reason, priority, ticket_type, message, agent_id)
+            ticket_id = await self._tickets.open(conv, reason=reason, priority=priority, ticket_type=ticket_type,
+                                                 message=message, agent_id=agent_id)
             if ticket_id is not None:
                 await self._store.handoffs.set_ticket(handoff.id, ticket_id)
         elif agent_id is not None:
-            await self._assign_ticket(ticket_id, agent_id)  # the caller's ticket has no owner yet
+            await self._tickets.assign(ticket_id, agent_id)  # the caller's ticket has no owner yet
         lang = conv.language
         if agent_id is not None:
             agent = await self._agents.get(agent_id)
@@ -124,7 +116,7 @@ class HandoffQueue(AgentActions):
         position = await self._store.handoffs.position(handoff)
         self.changes.notify(QUEUE)
         log.info("handoff_queued", reason=reason, priority=priority, position=position)
-        reply = self._waiting_reply(lang, position).text
+        reply = self.waiting_reply(lang, position).text
         if ticket_id:
             reply = join_sentences(lang, reply, text("handoff_ticket", lang, ticket_id=ticket_id))
         return HandoffOutcome(queued, (Reply("text", reply),), ticket_id, None, position)
@@ -141,7 +133,7 @@ class HandoffQueue(AgentActions):
             handoff = await self._store.handoffs.open_for(conv.id)
             if handoff is not None and handoff.assigned_at is None:
                 position = await self._store.handoffs.position(handoff)
-                return RelayOutcome(conv, (self._waiting_reply(conv.language, position),))
+                return RelayOutcome(conv, (self.waiting_reply(conv.language, position),))
         return RelayOutcome(conv, ())
 
     async def leave_queue(self, conv: Conversation) -> RelayOutcome:
@@ -155,21 +147,13 @@ class HandoffQueue(AgentActions):
         if handoff is not None:
             await self._store.handoffs.end(handoff.id, now_iso(), "cancelled")
             if handoff.ticket_id:
-                await self._note_ticket(handoff.ticket_id, "Customer left the queue before an agent joined.")
+                await self._tickets.note(handoff.ticket_id, "Customer left the queue before an agent joined.")
         back = self._machine.fire(conv, "to_bot")
         self.changes.notify(QUEUE)  # consoles drop it from the queue and positions move up
         log.info("handoff_cancelled", waited_ms=_ms_since(conv.queued_at) if conv.queued_at else None)
         return RelayOutcome(back, (Reply("text", text("handoff_cancelled", conv.language)),))
 
-    async def record_rating(self, conv: Conversation, answer: str) -> RatingOutcome:
-        """A customer message in state `rating`: store a valid score and close, else ask once more."""
-        return await self.rating.record(conv, answer)
-
     # -- outside turns ---------------------------------------------------------------------------
-
-    async def ask_rating_for_ticket(self, ticket: Ticket) -> bool:
-        """Ticket resolved → ask its customer for CSAT (wired as `tickets.on_resolved(...)`)."""
-        return await self.rating.ask_for_ticket(ticket)
 
     async def drain_queue(self) -> list[tuple[str, str]]:
         """Assign waiting conversations to free online agents, urgent first then oldest first.
@@ -205,13 +189,13 @@ class HandoffQueue(AgentActions):
             if current.assigned_at is not None:
                 return ""
             tags = await self._customers.tags(conv.customer_id)
-            async with self._assigning:
+            async with self._seats.lock:
                 pick = choose_agent(await self._agents.online_loads(), AssignmentNeed.of(h.skill, h.language, tags))
                 if pick is None:
                     return None
                 if not await self._store.handoffs.claim(h.id, pick.agent_id, now_iso()):
                     return ""
-            await self._start_chat(conv, current, pick.agent_id, "assign")
+            await self._seats.start_chat(conv, current, pick.agent_id, "assign")
         log.info("handoff_assigned", conversation_id=h.conversation_id, agent_id=pick.agent_id,
                  waited_ms=_ms_since(h.queued_at))
         return pick.agent_id
@@ -225,39 +209,13 @@ class HandoffQueue(AgentActions):
             return "high"
         return priority
 
-    def _waiting_reply(self, language: str, position: int) -> Reply:
+    def waiting_reply(self, language: str, position: int) -> Reply:
         if self._agents.within_online_hours():
             return Reply("text", text("queue_position", language, position=position))
         back = self._agents.next_online_at()
         return Reply("text", text("outside_hours", language, time=back.strftime("%H:%M"),
                                   hours=self._settings.agents.online_hours))
 
-    async def _open_ticket(self, conv: Conversation, reason: str, priority: str, ticket_type: str | None,
-                           message: str | None, agent_id: str | None) -> str | None:
-        """Open the ticket that keeps the request from being lost; a failure must not block the
-        handoff (it is logged and the handoff proceeds without a ticket)."""
-        if not self._tickets.should_auto_create():
-            return None
-        description = f"Handoff reason: {reason}"
-        if message:
-            description += f"\n\nCustomer: {message.strip()[:2000]}"
-        try:
-            view = await self._tickets.create(
-                customer_id=conv.customer_id, title=f"Handoff: {reason}"[:MAX_TITLE], description=description,
-                type=ticket_type or HANDOFF_TICKET_TYPE, priority=priority, conversation_id=conv.id,
-                channel=conv.channel, assignee=agent_id, actor="bot",
-            )
-        except Exception:
-            log.exception("handoff_ticket_failed")
-            return None
-        return view.id
-
-
-    async def _note_ticket(self, ticket_id: str, note: str) -> None:
-        try:
-            await self._tickets.update(ticket_id, TicketChanges(comment=note), actor="bot")
-        except Exception:  # a note must not keep the customer in the queue
-            log.exception("handoff_ticket_note_failed", ticket_id=ticket_id)
 
 
 def _ms_since(iso: str) -> int:

@@ -31,16 +31,6 @@ class RelayOutcome:
     replies: tuple[Reply, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class RatingOutcome:
-    """The result of `record_rating`: score None means the answer was not a 1–5 rating."""
-
-    conversation: Conversation
-    replies: tuple[Reply, ...]
-    score: int | None
-    closed: bool
-
-
 class HandoffError(Exception):
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)

@@ -13,8 +13,8 @@ from bot.customers.service import summarize
 from bot.handoff.results import Forbidden, NotFound
 
 if TYPE_CHECKING:
+    from bot.handoff.model import Handoff
     from bot.store import Store
-    from bot.store.sqlite.handoffs import Handoff
 
 LAST_MESSAGES = 5
 BOARD_LIMIT = 100
@@ -26,7 +26,7 @@ def _wait_seconds(h: Handoff, now: datetime) -> int:
 
 async def _card(store: Store, h: Handoff, now: datetime, last: int) -> dict[str, Any]:
     customer = await store.customers.get(h.customer_id)
-    messages = await store.conversations.messages(h.conversation_id, limit=last)
+    messages = await store.messages.messages(h.conversation_id, limit=last)
     return {
         "conversation_id": h.conversation_id,
         "handoff_id": h.id,
@@ -75,7 +75,7 @@ async def conversation_view(store: Store, conversation_id: str, agent_id: str | 
     ):
         raise Forbidden(f"conversation {conversation_id} is not assigned to you", state=conv.state)
     customer = await store.customers.get(conv.customer_id)
-    messages = await store.conversations.messages(conversation_id, limit=limit)
+    messages = await store.messages.messages(conversation_id, limit=limit)
     return {
         "conversation_id": conv.id,
         "state": conv.state,

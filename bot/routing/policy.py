@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.conversation.machine import ConversationMachine
 from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 
 _CANCEL = re.compile(
@@ -62,11 +63,16 @@ class RoutingPolicy:
     complaint_handoff: bool
     negative_sentiment_ticket: bool
     llm_enabled: bool
+    # Pure: the router asks it how a conversation would look reopened (never to persist anything).
+    machine: ConversationMachine = field(default_factory=ConversationMachine)
 
     @classmethod
-    def from_settings(cls, settings: Settings, catalog: IntentCatalog) -> RoutingPolicy:
+    def from_settings(
+        cls, settings: Settings, catalog: IntentCatalog, machine: ConversationMachine | None = None
+    ) -> RoutingPolicy:
         d = settings.dialogue
         return cls(
+            machine=machine or ConversationMachine(),
             catalog=catalog,
             threshold=settings.knowledge_base.similarity_threshold,
             precedence=d.precedence,

@@ -28,9 +28,10 @@ class Decision:
     intent: str | None = None
     priority: str | None = None
     handoff_after: bool = False  # hand the conversation to a human once the action is done
-    # Set on a `rating` decision when the customer moved on instead of rating: the survey is left
-    # unrated and this action (faq, start_flow, handoff, complaint_ticket) serves the message.
-    after_rating: str | None = None
+    # The customer moved on from an unanswered survey: it is left unrated (the conversation is
+    # reopened) before the decided action serves the message.
+    leaves_survey: bool = False
+    rating: int | None = None  # the parsed 1–5 score of a `rating` decision
     leave_queue: bool = False  # set on a `relay` decision: the waiting customer cancelled the handoff
 
 
@@ -61,15 +62,15 @@ LEAVE_RATING_RULES = ("human_request", "complaint", "transactional", "faq")
 def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     if conv.state != "rating":
         return None
-    if parse_rating(a.text) is None:
-        # Judged as a fresh bot conversation: that is where the survey-leaving action puts it.
-        fresh = replace(conv, state="bot", flow=None, slots={}, fallback_count=0)
+    score = parse_rating(a.text)
+    if score is None:
+        # Judged as the conversation the manager will serve it in: reopened, survey left unrated.
+        fresh = p.machine.reopen(conv)
         for name in (r for r in p.precedence if r in LEAVE_RATING_RULES):
             served = RULES[name](a, fresh, p)
             if served is not None:
-                return replace(served, action="rating", after_rating=served.action,
-                               reason=f"left the rating survey: {served.reason}")
-    return Decision("collect", "rating", "waiting for the customer's satisfaction rating")
+                return replace(served, leaves_survey=True, reason=f"left the rating survey: {served.reason}")
+    return Decision("collect", "rating", "waiting for the customer's satisfaction rating", rating=score)
 
 
 def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:

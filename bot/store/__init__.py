@@ -1,7 +1,47 @@
-"""Persistence: one store, domain repositories over a shared database."""
+"""Persistence: the store protocols bundled per backend, opened and closed together.
+
+`bot.store.factory.open_store(settings)` picks the backend from `storage.backend`; everything
+else sees only `Store`, whose fields are typed by bot/store/protocols.py.
+"""
 
 from __future__ import annotations
 
-from bot.store.sqlite.store import Store, open_store
+from dataclasses import dataclass
 
-__all__ = ["Store", "open_store"]
+from bot.store.protocols import (
+    AgentStore,
+    ChannelStore,
+    ConversationStore,
+    CustomerStore,
+    Database,
+    FaqStore,
+    HandoffStore,
+    MessageLog,
+    ProcessedMessages,
+    RatingStore,
+    ReportStore,
+    TicketStore,
+)
+
+
+@dataclass(frozen=True)
+class Store:
+    db: Database
+    faqs: FaqStore
+    conversations: ConversationStore
+    messages: MessageLog
+    processed: ProcessedMessages
+    channels: ChannelStore
+    tickets: TicketStore
+    agents: AgentStore
+    customers: CustomerStore
+    ratings: RatingStore
+    reports: ReportStore
+    handoffs: HandoffStore
+
+    async def close(self) -> None:
+        await self.conversations.drain()
+        await self.db.close()
+
+
+__all__ = ["Store"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.store.sqlite.tickets import Chooser
+from bot.store.protocols import Chooser
 from bot.tickets.model import AgentLoad
 
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.store.sqlite.tickets import UnknownRecord
+from bot.store.protocols import UnknownRecord
 from bot.tickets import sla_clock
 from bot.tickets.assignment import skill_chooser
+from bot.tickets.breach import Breach, announce
 from bot.tickets.changes import (
     MAX_ID,
     UNSET,
@@ -33,7 +34,6 @@ from bot.tickets.changes import (
 from bot.tickets.lifecycle import PRIORITIES, STATUSES, IllegalTransition, TicketLifecycle
 from bot.tickets.model import Ticket, TicketEvent, TicketFilter
 from bot.tickets.sla_clock import SlaStatus, SlaTargets, iso
-from bot.tickets.sla_monitor import Breach, announce
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.agents.directory import AgentDirectory, AgentInputError
+from bot.agents.model import DuplicateAgent
 from bot.agents.presence import OnlineHours
 from bot.config import Settings
 from bot.store import Store
-from bot.store.sqlite.agents import DuplicateAgent
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ async def count(client: TestClient, table: str) -> int:
 
 async def add_agent(client: TestClient, agent_id: str, token: str | None = None) -> None:
     from bot.agents.directory import hash_token  # the agents module owns the token scheme
-    from bot.conversation.model import now_iso
+    from bot.core.clock import now_iso
 
     await client.server.app[SERVICES].store.db.execute(
         """INSERT INTO agents (id, name, max_concurrent_chats, status, token_hash, created_at)

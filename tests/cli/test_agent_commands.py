@@ -12,7 +12,7 @@ import pytest
 from bot.agents.directory import AgentDirectory
 from bot.cli import main
 from bot.config import load_settings
-from bot.store import open_store
+from bot.store.factory import open_store
 
 
 def run(config: Path, *argv: str) -> int:

@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import AgentsConfig
+from bot.csat.model import Rating
 from bot.customers.service import CustomerService, CustomerUpdate, mask_email, mask_phone
 from bot.store import Store
-from bot.store.sqlite.ratings import Rating
 
 
 @pytest.fixture

@@ -10,17 +10,20 @@ from pathlib import Path
 import pytest
 
 from bot.agents.directory import AgentDirectory
+from bot.agents.model import Agent
+from bot.app import build_handoff
 from bot.channels.outbox import Outbox
 from bot.config import Settings, load_settings
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.model import Conversation
 from bot.core.events import OutboundMessage
 from bot.core.locks import ConversationLocks
+from bot.csat.survey import RatingFlow
 from bot.customers.service import CustomerService
+from bot.handoff.desk import AgentDesk
 from bot.handoff.queue import HandoffOutcome, HandoffQueue
 from bot.notify.notifier import LogNotifier
 from bot.store import Store
-from bot.store.sqlite.agents import Agent
 from bot.tickets.service import TicketService
 from tests.conftest import write_project
 
@@ -32,6 +35,8 @@ class Env:
     agents: AgentDirectory
     tickets: TicketService
     queue: HandoffQueue
+    desk: AgentDesk
+    survey: RatingFlow
     pushed: list[OutboundMessage]
 
     async def agent(self, agent_id: str, *, status: str = "online", skills: tuple[str, ...] = (),
@@ -60,7 +65,7 @@ class Env:
         return conv
 
     async def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
-        return [(m.sender, m.text) for m in await self.store.conversations.messages(conversation_id)]
+        return [(m.sender, m.text) for m in await self.store.messages.messages(conversation_id)]
 
 
 def build_env(settings: Settings, store: Store) -> Env:
@@ -73,9 +78,9 @@ def build_env(settings: Settings, store: Store) -> Env:
         pushed.append(message)
 
     outbox.register("web", sender)
-    queue = HandoffQueue(settings, store, agents, CustomerService(store), tickets, ConversationMachine(), outbox,
-                         ConversationLocks())
-    return Env(settings, store, agents, tickets, queue, pushed)
+    h = build_handoff(settings, store, agents, CustomerService(store), tickets, ConversationMachine(),
+                      ConversationLocks(), outbox)
+    return Env(settings, store, agents, tickets, h.queue, h.desk, h.survey, pushed)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from bot.conversation.model import MessageRecord
+from bot.store import Store
 from bot.store.sqlite.database import Database, _statements
 from bot.store.sqlite.migrations import MIGRATIONS
-from bot.store.sqlite.store import Store
 
 TS = "2025-03-05T10:00:{:02d}.000000+00:00"
 
@@ -17,7 +17,7 @@ TS = "2025-03-05T10:00:{:02d}.000000+00:00"
 async def test_triggers_keep_the_first_customer_message_and_bot_reply(store: Store) -> None:
     conv = await store.conversations.create("u1", "web", "zh")
     for sender, second in (("bot", 0), ("customer", 5), ("agent", 6), ("bot", 9), ("customer", 20), ("bot", 21)):
-        await store.conversations.add_message(
+        await store.messages.add_message(
             MessageRecord(conv.id, "in" if sender == "customer" else "out", sender, "x", created_at=TS.format(second))
         )
     row = await store.db.fetchone(

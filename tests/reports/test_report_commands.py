@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.store import open_store
+from bot.store.factory import open_store
 from tests.reports.fixture import seed
 
 

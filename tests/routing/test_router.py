@@ -69,7 +69,7 @@ def test_relay_while_a_human_handles_the_conversation() -> None:
 
 def test_rating_state_collects_the_rating() -> None:
     d = decide(analysis("5"), conv("rating"), policy())
-    assert (d.route, d.action, d.after_rating) == ("collect", "rating", None)
+    assert (d.route, d.action, d.leaves_survey, d.rating) == ("collect", "rating", False, 5)
 
 
 @pytest.mark.parametrize(
@@ -83,21 +83,22 @@ def test_rating_state_collects_the_rating() -> None:
 )
 def test_a_real_request_instead_of_a_rating_leaves_the_survey(a: Analysis, route: str, served_by: str) -> None:
     d = decide(a, conv("rating", slots={"_rating": {"agent_id": "alice"}}), policy())
-    # The rating action closes the survey, then runs `after_rating`: one turn, nothing swallowed.
-    assert (d.route, d.action, d.after_rating) == (route, "rating", served_by)
+    # The manager reopens the conversation (survey left unrated), then the served action runs:
+    # one turn, nothing swallowed.
+    assert (d.route, d.action, d.leaves_survey) == (route, served_by, True)
     assert d.reason.startswith("left the rating survey: ") and d.scores
 
 
 @pytest.mark.parametrize("a", [analysis("嗯"), analysis("你好", intent="greeting"), analysis("好的，谢谢")])
 def test_small_talk_or_an_unclear_answer_keeps_the_survey(a: Analysis) -> None:
     d = decide(a, conv("rating"), policy())
-    assert (d.action, d.after_rating) == ("rating", None)
+    assert (d.action, d.leaves_survey) == ("rating", False)
 
 
 def test_a_rating_that_looks_like_a_request_is_still_a_rating() -> None:
     # "不满意" may classify as a complaint; as an answer to the survey it is a score of 2.
     d = decide(analysis("不满意", intent="complaint"), conv("rating"), policy())
-    assert (d.action, d.after_rating) == ("rating", None)
+    assert (d.action, d.leaves_survey, d.rating) == ("rating", False, 2)
 
 
 @pytest.mark.parametrize("text", ["算了", "取消", "不用了", "never mind", "cancel"])

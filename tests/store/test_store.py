@@ -10,6 +10,7 @@ from bot.conversation.model import DecisionRecord, MessageRecord, TurnRecord
 from bot.kb.faq import FaqEntry
 from bot.store import Store
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.store import sqlite_store
 
 
 def faq(i: int, question: str = "问题", answer: str = "答案") -> FaqEntry:
@@ -42,12 +43,12 @@ async def test_conversation_turns_are_persisted_in_order(store: Store) -> None:
 
     # Concurrent turns share transactions (group commit) but every one is durable on return.
     await asyncio.gather(*(turn(n) for n in range(20)))
-    texts = [m.text for m in await store.conversations.messages(conv.id)]
+    texts = [m.text for m in await store.messages.messages(conv.id)]
     assert len(texts) == 40
     assert texts[:2] == ["q0", "a0"]
-    assert len(await store.conversations.decisions(conv.id)) == 20
-    assert await store.conversations.processed_result("web", "cust-1", "m7") == {}
-    assert await store.conversations.processed_result("web", "cust-1", "zzz") is None
+    assert len(await store.messages.decisions(conv.id)) == 20
+    assert await store.processed.processed_result("web", "cust-1", "m7") == {}
+    assert await store.processed.processed_result("web", "cust-1", "zzz") is None
 
 
 async def test_processed_ids_are_per_customer(store: Store) -> None:
@@ -56,9 +57,9 @@ async def test_processed_ids_are_per_customer(store: Store) -> None:
     for conv, result in ((a, '{"who": "a"}'), (b, '{"who": "b"}')):
         msg = (MessageRecord(conv.id, "in", "customer", "hi"),)
         await store.conversations.record_turn(TurnRecord(conv, msg, None, ("web", "m1", result)))
-    assert await store.conversations.processed_result("web", "cust-a", "m1") == {"who": "a"}
-    assert await store.conversations.processed_result("web", "cust-b", "m1") == {"who": "b"}
-    assert await store.conversations.processed_result("web", "cust-c", "m1") is None
+    assert await store.processed.processed_result("web", "cust-a", "m1") == {"who": "a"}
+    assert await store.processed.processed_result("web", "cust-b", "m1") == {"who": "b"}
+    assert await store.processed.processed_result("web", "cust-c", "m1") is None
 
 
 async def test_migration_7_keeps_processed_messages(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +78,7 @@ async def test_migration_7_keeps_processed_messages(tmp_path, monkeypatch: pytes
            VALUES ('web', 'm1', 'conv-1', '{"route": "faq"}', ?)""", (ts,))
     await db.close()
     monkeypatch.setattr(database, "MIGRATIONS", shipped)
-    store = Store.over(await Database.open(tmp_path / "old.sqlite3"))
+    store = sqlite_store(await Database.open(tmp_path / "old.sqlite3"))
     try:
         row = await store.db.fetchone("SELECT * FROM processed_messages")
         assert row is not None and dict(row) == {
@@ -85,7 +86,7 @@ async def test_migration_7_keeps_processed_messages(tmp_path, monkeypatch: pytes
             "result": '{"route": "faq"}', "created_at": ts,
         }
         # A retry that reaches the upgraded service is still answered from the kept row.
-        assert await store.conversations.processed_result("web", "cust-1", "m1") == {"route": "faq"}
+        assert await store.processed.processed_result("web", "cust-1", "m1") == {"route": "faq"}
     finally:
         await store.close()
 
@@ -98,7 +99,7 @@ async def test_a_failing_turn_does_not_sink_its_batch(store: Store) -> None:
         store.conversations.record_turn(good), store.conversations.record_turn(bad), return_exceptions=True
     )
     assert results[0] is None and isinstance(results[1], Exception)
-    assert [m.text for m in await store.conversations.messages(conv.id)] == ["hello"]
+    assert [m.text for m in await store.messages.messages(conv.id)] == ["hello"]
 
 
 async def test_migrations_are_idempotent(tmp_path) -> None:

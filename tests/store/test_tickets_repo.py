@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.store import Store
-from bot.store.sqlite.tickets import UnknownRecord
+from bot.store.protocols import UnknownRecord
 from bot.tickets.model import Ticket, TicketEvent, TicketFilter
 
 TS = "2025-03-03T09:00:00.000000+00:00"

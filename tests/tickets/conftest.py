@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Settings, TicketsConfig
-from bot.conversation.model import dumps
+from bot.core.clock import dumps
 from bot.notify.notifier import LogNotifier
 from bot.store import Store
 from bot.tickets.service import TicketService

@@ -3,31 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from bot.conversation.model import dumps, now_iso
+from bot.channels.model import ChannelRecord
+from bot.core.clock import dumps, now_iso
 from bot.store.sqlite.database import Database
-
-CHANNEL_TYPES = ("web", "app", "api", "wechat", "telegram", "phone")
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelRecord:
-    name: str
-    type: str
-    enabled: bool
-    settings: dict[str, Any]
-    created_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "enabled": self.enabled,
-            "settings": self.settings,
-            "created_at": self.created_at,
-        }
 
 
 class ChannelRepo:

@@ -9,7 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord, dumps, now_iso
+from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord
+from bot.core.clock import dumps, now_iso
 from bot.store.sqlite.database import BatchWriter, Database
 
 _UPDATE_CONVERSATION = """UPDATE conversations SET state = ?, language = ?, slots = ?, flow = ?,

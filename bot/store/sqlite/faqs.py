@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.conversation.model import dumps, now_iso
+from bot.core.clock import dumps, now_iso
 from bot.kb.faq import FaqEntry
 from bot.store.sqlite.database import Database
 

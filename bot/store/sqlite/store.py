@@ -1,10 +1,10 @@
-"""The store: the database plus one repository per domain, opened and closed together."""
+"""The SQLite backend's store: one connection (WAL) and a repository per protocol over it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
-from bot.config import ConfigError, Settings
+from bot.store import Store
 from bot.store.sqlite.agents import AgentRepo
 from bot.store.sqlite.channels import ChannelRepo
 from bot.store.sqlite.conversations import ConversationRepo
@@ -19,43 +19,23 @@ from bot.store.sqlite.tickets import TicketRepo
 SQLITE_FILE = "bot.sqlite3"
 
 
-@dataclass(frozen=True)
-class Store:
-    db: Database
-    faqs: FaqRepo
-    conversations: ConversationRepo
-    channels: ChannelRepo
-    tickets: TicketRepo
-    agents: AgentRepo
-    customers: CustomerRepo
-    ratings: RatingRepo
-    reports: ReportRepo
-    handoffs: HandoffRepo
-
-    @classmethod
-    def over(cls, db: Database) -> Store:
-        return cls(
-            db=db,
-            faqs=FaqRepo(db),
-            conversations=ConversationRepo(db),
-            channels=ChannelRepo(db),
-            tickets=TicketRepo(db),
-            agents=AgentRepo(db),
-            customers=CustomerRepo(db),
-            ratings=RatingRepo(db),
-            reports=ReportRepo(db),
-            handoffs=HandoffRepo(db),
-        )
-
-    async def close(self) -> None:
-        await self.conversations.drain()
-        await self.db.close()
+def sqlite_store(db: Database) -> Store:
+    conversations = ConversationRepo(db)
+    return Store(
+        db=db,
+        faqs=FaqRepo(db),
+        conversations=conversations,
+        messages=conversations,  # one table family: a turn writes all three in one transaction
+        processed=conversations,
+        channels=ChannelRepo(db),
+        tickets=TicketRepo(db),
+        agents=AgentRepo(db),
+        customers=CustomerRepo(db),
+        ratings=RatingRepo(db),
+        reports=ReportRepo(db),
+        handoffs=HandoffRepo(db),
+    )
 
 
-async def open_store(settings: Settings) -> Store:
-    if settings.storage.backend != "sqlite":
-        raise ConfigError(
-            "storage.backend: only 'sqlite' is implemented in this release; postgres is planned"
-        )
-    db = await Database.open(settings.data_dir / SQLITE_FILE)
-    return Store.over(db)
+async def open_sqlite_store(data_dir: Path) -> Store:
+    return sqlite_store(await Database.open(data_dir / SQLITE_FILE))

@@ -7,13 +7,14 @@ processes sharing the database never hand out the same id.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import aiosqlite
 
-from bot.conversation.model import dumps
+from bot.core.clock import dumps
+from bot.store.protocols import Chooser, Mutation, UnknownRecord
 from bot.store.sqlite.database import Database
 from bot.tickets.model import AgentLoad, Ticket, TicketEvent, TicketFilter
 
@@ -51,17 +52,6 @@ _MARK_BREACH = {
     "resolution": f"""UPDATE tickets SET resolution_breached = 1, updated_at = ? WHERE id IN ({{ids}})
         AND resolution_breached = 0 AND {_STILL_RUNNING} AND +sla_resolution_due < ? RETURNING *""",
 }
-
-Mutation = Callable[[Ticket], tuple[Ticket, list[TicketEvent]]]
-Chooser = Callable[[list[AgentLoad]], tuple[str, str] | None]  # -> (agent id, reason) or None
-
-
-class UnknownRecord(LookupError):
-    """A ticket, agent or conversation id that does not exist."""
-
-    def __init__(self, kind: str, ident: str) -> None:
-        super().__init__(f"{kind} {ident} not found")
-        self.kind, self.ident = kind, ident
 
 
 def ticket_id(n: int) -> str:

@@ -1,78 +1,65 @@
-"""What agents do with a handed-off conversation: accept, reply, transfer, close.
+"""The agent desk: what agents do with a handed-off conversation — accept, reply, transfer, close.
 
 Each action takes the conversation's lock (it runs outside the customer's turn), re-reads the
 conversation under it, and refuses with Forbidden (not yours), Conflict (wrong state, already
 taken) or NotFound. Of two agents accepting the same handoff at once, the lock orders them and
 the conditional claim in the store lets exactly one win; the other gets Conflict.
 
-Capacity: an agent never holds more chats than `max_concurrent_chats`, whether the chat comes from
-the queue, an accept or a transfer. The seat count is read and the seat taken under the queue's
-assignment lock, so two assignments cannot both see the same free seat (AgentFull otherwise).
-A transfer also needs the target to be online (AgentUnavailable): away means "no new chats".
+Capacity is checked under the seats' lock (bot/handoff/seats.py: AgentFull); a transfer also
+needs the target to be online (AgentUnavailable): away means "no new chats".
 
 Going offline hands the agent's open chats back to the queue (`requeue_chats_of`); away keeps them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
 
-from bot.conversation.model import Conversation, MessageRecord, now_iso
+from bot.conversation.model import Conversation, MessageRecord
 from bot.conversation.texts import join_sentences, text
-from bot.core.events import MAX_MESSAGE_CHARS, OutboundMessage, Reply
+from bot.core.clock import now_iso
+from bot.core.events import MAX_MESSAGE_CHARS, Reply
+from bot.handoff.model import Handoff
 from bot.handoff.results import Conflict, Forbidden, InvalidAction, NotFound
 from bot.handoff.signals import QUEUE
-from bot.store.sqlite.handoffs import Handoff
 
 if TYPE_CHECKING:
     from bot.agents.directory import AgentDirectory
-    from bot.channels.outbox import Outbox
+    from bot.agents.model import Agent
+    from bot.channels.push import CustomerPush
     from bot.conversation.machine import ConversationMachine
     from bot.core.locks import ConversationLocks
     from bot.csat.survey import RatingFlow
+    from bot.handoff.queue import HandoffQueue
+    from bot.handoff.seats import Seats
     from bot.handoff.signals import ChangeFeed
+    from bot.handoff.tickets import HandoffTickets
     from bot.store import Store
-    from bot.store.sqlite.agents import Agent
-    from bot.tickets.service import TicketService
 
 log = structlog.get_logger(__name__)
 
 
-class AgentFull(Conflict):
-    """The agent already has `max_concurrent_chats` open chats (409 agent_full)."""
+class AgentDesk:
+    """The agent side of a handoff; the queue (bot/handoff/queue.py) is the customer side."""
 
-    code = "agent_full"
-
-
-class AgentUnavailable(Conflict):
-    """A transfer target who is not online: away and offline agents take no new chats (409)."""
-
-    code = "agent_unavailable"
-
-
-class AgentActions:
-    """Mixed into HandoffQueue, which provides these attributes and `drain_queue`."""
-
-    _store: Store
-    _agents: AgentDirectory
-    _tickets: TicketService
-    _machine: ConversationMachine
-    _outbox: Outbox
-    _locks: ConversationLocks
-    _assigning: asyncio.Lock
-    changes: ChangeFeed
-    rating: RatingFlow
-
-    async def drain_queue(self) -> list[tuple[str, str]]:
-        raise NotImplementedError
-
-    def _waiting_reply(self, language: str, position: int) -> Reply:
-        raise NotImplementedError
+    def __init__(
+        self, store: Store, agents: AgentDirectory, machine: ConversationMachine, locks: ConversationLocks,
+        seats: Seats, queue: HandoffQueue, tickets: HandoffTickets, push: CustomerPush, survey: RatingFlow,
+        changes: ChangeFeed,
+    ) -> None:
+        self._store = store
+        self._agents = agents
+        self._machine = machine
+        self._locks = locks
+        self._seats = seats
+        self._queue = queue
+        self._tickets = tickets
+        self._push = push
+        self._survey = survey
+        self.changes = changes
 
     async def accept(self, agent: Agent, conversation_id: str) -> Conversation:
         """Take a queued conversation. Conflict when it is not queued (e.g. taken a moment ago)."""
@@ -85,12 +72,12 @@ class AgentActions:
                     f"conversation {conv.id} is not waiting in the queue (state {conv.state})",
                     state=conv.state, agent_id=conv.agent_id,
                 )
-            async with self._assigning:
-                await self._check_seat(agent)
+            async with self._seats.lock:
+                await self._seats.check(agent)
                 claimed = await self._store.handoffs.claim(handoff.id, agent.id, now_iso())
             if not claimed:
                 raise Conflict(f"conversation {conv.id} was accepted by another agent", state="agent")
-            conv = await self._start_chat(conv, handoff, agent.id, "assign", agent_name=agent.name)
+            conv = await self._seats.start_chat(conv, handoff, agent.id, "assign", agent_name=agent.name)
         log.info("handoff_accepted", conversation_id=conv.id, agent_id=agent.id)
         return conv
 
@@ -103,14 +90,11 @@ class AgentActions:
         async with self._locks.hold(conv.channel, conv.customer_id):
             conv = self._mine(await self._conversation(conversation_id), agent)
             at = now_iso()
-            message = MessageRecord(conv.id, "out", "agent", body, created_at=at, agent_id=agent.id)
-            await self._store.conversations.add_message(message)
             await self._store.conversations.save(replace(conv, updated_at=at, last_message_at=at))
-            await self._outbox.deliver(OutboundMessage(conv.channel, conv.customer_id, conv.id,
-                                                       (Reply("text", body),)))
+            message = await self._push.send(conv, Reply("text", body), sender="agent", agent_id=agent.id, at=at)
             handoff = await self._store.handoffs.open_for(conv.id)
             if handoff is not None and await self._store.handoffs.first_reply(handoff.id, at):
-                await self._first_response(handoff)
+                await self._tickets.first_response(handoff)
         self.changes.notify(agent.id)
         return message
 
@@ -133,10 +117,10 @@ class AgentActions:
                     await self._store.handoffs.end(handoff.id, at, "to_bot")
                 conv = self._machine.fire(conv, "to_bot")
                 await self._store.conversations.save(conv)
-                await self.rating.send(conv, Reply("text", text("back_to_bot", conv.language)))
+                await self._push.send(conv, Reply("text", text("back_to_bot", conv.language)))
             else:
-                async with self._assigning:
-                    target = await self._check_seat(target, need_online=True)
+                async with self._seats.lock:
+                    target = await self._seats.check(target, need_online=True)
                     if handoff is not None:
                         await self._store.handoffs.end(handoff.id, at, "transferred")
                         await self._store.handoffs.create(replace(
@@ -145,14 +129,14 @@ class AgentActions:
                         ))
                 conv = self._machine.fire(conv, "transfer", agent_id=target.id)
                 await self._store.conversations.save(conv)
-                await self.rating.send(conv, Reply("text", text("agent_joined", conv.language, name=target.name)))
+                await self._push.send(conv, Reply("text", text("agent_joined", conv.language, name=target.name)))
                 if handoff is not None:
-                    await self._assign_ticket(handoff.ticket_id, target.id)
+                    await self._tickets.assign(handoff.ticket_id, target.id)
                 self.changes.notify(target.id)
         self.changes.notify(agent.id)
         log.info("handoff_transferred", conversation_id=conv.id, agent_id=agent.id,
                  to=target.id if target else "bot")
-        await self.drain_queue()  # the agent has a free seat now
+        await self._queue.drain_queue()  # the agent has a free seat now
         return conv
 
     async def close(self, agent: Agent, conversation_id: str) -> Conversation:
@@ -163,14 +147,14 @@ class AgentActions:
             handoff = await self._store.handoffs.open_for(conv.id)
             if handoff is not None:
                 await self._store.handoffs.end(handoff.id, now_iso(), "closed")
-            subject = self.rating.with_subject(conv, agent_id=agent.id,
-                                               ticket_id=handoff.ticket_id if handoff else None)
+            subject = self._survey.with_subject(conv, agent_id=agent.id,
+                                                ticket_id=handoff.ticket_id if handoff else None)
             conv = self._machine.fire(subject, "close_by_agent")
             await self._store.conversations.save(conv)
-            await self.rating.send(conv, self.rating.prompt(conv.language))
+            await self._push.send(conv, self._survey.prompt(conv.language))
         self.changes.notify(agent.id)
         log.info("handoff_closed", conversation_id=conv.id, agent_id=agent.id)
-        await self.drain_queue()
+        await self._queue.drain_queue()
         return conv
 
     async def requeue_chats_of(self, agent_id: str) -> list[str]:
@@ -191,7 +175,7 @@ class AgentActions:
         if moved:
             self.changes.notify(QUEUE, agent_id)
             log.info("handoff_requeued", agent_id=agent_id, count=len(moved))
-            await self.drain_queue()
+            await self._queue.drain_queue()
         return moved
 
     async def _requeue_one(self, handoff: Handoff, agent_id: str) -> bool:
@@ -205,7 +189,7 @@ class AgentActions:
         # pure (no I/O), so the customer never sees the intermediate `bot` state.
         queued = self._machine.fire(self._machine.fire(conv, "to_bot"), "request_handoff")
         at = now_iso()
-        async with self._assigning:
+        async with self._seats.lock:
             await self._store.handoffs.end(handoff.id, at, "requeued")
             # A new episode queued now: its wait is measured from the requeue, not the first queueing.
             waiting = await self._store.handoffs.create(replace(
@@ -215,41 +199,9 @@ class AgentActions:
         await self._store.conversations.save(queued)
         position = await self._store.handoffs.position(waiting)
         lang = queued.language
-        told = join_sentences(lang, text("agent_left", lang), self._waiting_reply(lang, position).text)
-        await self.rating.send(queued, Reply("text", told))
+        told = join_sentences(lang, text("agent_left", lang), self._queue.waiting_reply(lang, position).text)
+        await self._push.send(queued, Reply("text", told))
         return True
-
-    # -- shared with the queue -------------------------------------------------------------------
-
-    async def _check_seat(self, agent: Agent, *, need_online: bool = False) -> Agent:
-        """Refuse an assignment the agent has no room for; call under `_assigning`. Re-reads the
-        agent: status and capacity may have changed since the caller looked it up."""
-        fresh = await self._agents.get(agent.id) or agent
-        if need_online and fresh.status != "online":
-            raise AgentUnavailable(f"agent {fresh.id} is {fresh.status} and takes no new chats",
-                                   agent_id=fresh.id, agent_status=fresh.status)
-        active = len(await self._store.handoffs.assigned_to(fresh.id))
-        if active >= fresh.max_concurrent_chats:
-            raise AgentFull(f"agent {fresh.id} already has {active} of {fresh.max_concurrent_chats} chats",
-                            agent_id=fresh.id, active_chats=active, max_concurrent_chats=fresh.max_concurrent_chats)
-        return fresh
-
-    async def _start_chat(self, conv: Conversation, handoff: Handoff, agent_id: str, trigger: str,
-                          *, agent_name: str | None = None) -> Conversation:
-        """After a successful claim: move the conversation to `agent` and greet the customer."""
-        try:
-            new = self._machine.fire(conv, trigger, agent_id=agent_id)
-            await self._store.conversations.save(new)
-        except Exception:
-            await self._store.handoffs.unclaim(handoff.id)  # keep the queue truthful
-            raise
-        if agent_name is None:
-            agent = await self._agents.get(agent_id)
-            agent_name = agent.name if agent else agent_id
-        await self.rating.send(new, Reply("text", text("agent_joined", new.language, name=agent_name)))
-        await self._assign_ticket(handoff.ticket_id, agent_id)
-        self.changes.notify(agent_id)
-        return new
 
     async def _conversation(self, conversation_id: str) -> Conversation:
         conv = await self._store.conversations.get(conversation_id)
@@ -266,22 +218,3 @@ class AgentActions:
                            state=conv.state)
         return conv
 
-    async def _assign_ticket(self, ticket_id: str | None, agent_id: str) -> None:
-        """The agent who has the chat owns its ticket (best effort: the chat matters more)."""
-        if not ticket_id:
-            return
-        try:
-            view = await self._tickets.get(ticket_id)
-            if view.ticket.assignee != agent_id and view.ticket.status not in ("resolved", "closed", "cancelled"):
-                await self._tickets.assign(ticket_id, agent_id, actor=agent_id)
-        except Exception:
-            log.warning("handoff_ticket_assign_failed", ticket_id=ticket_id, exc_info=True)
-
-    async def _first_response(self, handoff: Handoff) -> None:
-        if not handoff.ticket_id:
-            return
-        try:
-            await self._tickets.mark_first_response(handoff.ticket_id, datetime.now(UTC),
-                                                    actor=handoff.agent_id or "agent")
-        except Exception:
-            log.warning("ticket_first_response_failed", ticket_id=handoff.ticket_id, exc_info=True)
