@@ -16,8 +16,8 @@ import numpy as np
 from benchmarks.kb_data import generate_faqs, generate_messages
 from bot.app import load_pipeline
 from bot.config import Settings
-from bot.kb.evaluation import build_retriever
 from bot.kb.faq import FaqEntry
+from bot.kb.training.evaluation import build_retriever
 
 Progress = Callable[[int, int], None]
 

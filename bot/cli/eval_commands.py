@@ -56,7 +56,7 @@ def _readable(path: Path, flag: str) -> None:
 
 
 async def eval_faq(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.kb.evaluation import FaqEvalError, evaluate_faq
+    from bot.kb.training.evaluation import FaqEvalError, evaluate_faq
 
     _readable(args.kb, "--kb")
     _readable(args.queries, "--queries")

@@ -41,7 +41,7 @@ def _l2(x: np.ndarray) -> np.ndarray:
 
 
 class StaticEmbedder:
-    """Static token vectors distilled from e5-small (see bot/kb/distill.py): a SIF-weighted
+    """Static token vectors distilled from e5-small (see bot/kb/training/distill.py): a SIF-weighted
     mean of the vectors of the text's jieba words and CJK characters, L2-normalised."""
 
     def __init__(self, tokens: Sequence[str], vectors: np.ndarray, *, name: str) -> None:
@@ -177,7 +177,7 @@ def make_embedder(cfg: EmbeddingConfig, models_dir: Path) -> Embedder:
             return StaticEmbedder.load(path)
         log.warning(
             "static embedding model %s not found; falling back to hashed n-gram embeddings "
-            "(lower FAQ accuracy). Rebuild it with: python -m bot.kb.distill --out %s",
+            "(lower FAQ accuracy). Rebuild it with: python -m bot.kb.training.distill --out %s",
             path,
             path,
         )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.config import EmbeddingConfig, Settings
 from bot.kb.embedding import make_embedder
-from bot.kb.evaluation import evaluate_faq
 from bot.kb.faq import FaqEntry
 from bot.kb.knowledge_base import KnowledgeBase, models_dir
+from bot.kb.training.evaluation import evaluate_faq
 from tests.fakes import CountingEmbedder, InMemoryFaqStore
 
 

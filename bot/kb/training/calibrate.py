@@ -1,6 +1,6 @@
 """Fit the retriever's score calibration on a TUNING benchmark (never on the reported one).
 
-    python -m bot.kb.calibrate --kb tune/faq_kb.jsonl --queries tune/faq_queries.jsonl \
+    python -m bot.kb.training.calibrate --kb tune/faq_kb.jsonl --queries tune/faq_queries.jsonl \
         tune/faq_queries_far_oos.jsonl --provider local --out knowledge/models/calibration.json
 
 For every query, the retriever's candidate texts (top by cosine and top by lexical coverage)
@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import EmbeddingConfig, KnowledgeBaseConfig, Settings
-from bot.kb.evaluation import load_kb_file, load_queries
 from bot.kb.knowledge_base import make_retriever, models_dir
 from bot.kb.retriever import CANDIDATES, Calibration, Retriever
+from bot.kb.training.evaluation import load_kb_file, load_queries
 
 
 def candidate_features(
@@ -87,7 +87,7 @@ def top_scores(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bot.kb.calibrate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bot.kb.training.calibrate", description=__doc__.split("\n")[0])
     ap.add_argument("--kb", type=Path, required=True)
     ap.add_argument("--queries", type=Path, nargs="+", required=True)
     ap.add_argument("--provider", choices=["local", "hashed"], default="local")

@@ -3,7 +3,7 @@
 A sentence is the L2-normalised sum of its (SIF-weighted) token vectors, exactly as
 StaticEmbedder computes it. InfoNCE with in-batch negatives plus label-0 pairs as hard
 negatives (same domain, different meaning: 花呗 vs 借呗) moves the vectors themselves; Adam,
-a few epochs. Used by `python -m bot.kb.distill --finetune-pairs afqmc/train.csv`.
+a few epochs. Used by `python -m bot.kb.training.distill --finetune-pairs afqmc/train.csv`.
 Sentences of the tuning benchmark are excluded so calibration is not fitted on training data.
 """
 

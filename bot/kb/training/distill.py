@@ -1,6 +1,6 @@
 """Distil the shipped static embedding model from multilingual-e5-small (model2vec-style).
 
-    python -m bot.kb.distill --out knowledge/models/static-zh-e5s-v1.npz \
+    python -m bot.kb.training.distill --out knowledge/models/static-zh-e5s-v1.npz \
         --datasets /work/shared/datasets [--cache /tmp/distill_raw.npz]
 
 1. Vocabulary (training splits only, never the FAQ benchmark files): jieba words, CJK
@@ -13,7 +13,7 @@
 3. PCA to `--dim` dimensions; SIF weights a/(a+p(token)) from each token's unigram
    probability (corpus counts mixed with jieba's frequencies) are folded into the vectors.
 4. Optional (`--finetune-pairs afqmc/train.csv`): contrastive fine-tuning of the vectors on
-   labelled question pairs (bot/kb/finetune.py), leaving out every sentence of the files
+   labelled question pairs (bot/kb/training/finetune.py), leaving out every sentence of the files
    given with `--exclude` (the tuning benchmark the calibration is fitted on).
 
 The output is a plain .npz (no pickle): tokens, vectors, logp, meta (JSON). Progress goes to
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.kb.embedding import SIF_A, StaticEmbedder
-from bot.kb.finetune import load_pairs, train
 from bot.kb.tokenize import _jieba, is_cjk, normalize, words
+from bot.kb.training.finetune import load_pairs, train
 
 MODEL_VERSION = 1
 
@@ -158,7 +158,7 @@ def finetune_vectors(tokens: list[str], vecs: np.ndarray, pairs: Path, exclude: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bot.kb.distill", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bot.kb.training.distill", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="output .npz (e.g. knowledge/models/x.npz)")
     ap.add_argument("--datasets", type=Path, default=Path("/work/shared/datasets"))
     ap.add_argument("--vocab", type=int, default=40000, help="vocabulary size")
