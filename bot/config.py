@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.channels.settings import ChannelsConfig, ChannelSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "service.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -57,26 +59,14 @@ class StorageConfig(_Model):
         return self
 
 
-class ChannelConfig(_Model):
-    """One channel. Platform secrets live in `settings` (each connector validates its own)."""
-
-    enabled: bool = True
-    settings: dict[str, Any] = Field(default_factory=dict)
-
-
-def _default_channels() -> dict[str, ChannelConfig]:
-    return {
-        "web": ChannelConfig(),
-        "app": ChannelConfig(),
-        "api": ChannelConfig(),
-        "wechat": ChannelConfig(enabled=False),
-        "telegram": ChannelConfig(enabled=False),
-        "phone": ChannelConfig(enabled=False),
-    }
+# Where each provider's key comes from when `ai.api_key` is not set.
+AI_KEY_ENV = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1/"
 
 
 class AIConfig(_Model):
-    provider: Literal["none", "openai", "azure", "compatible"] = "none"
+    # anthropic: Anthropic's OpenAI-compatible endpoint through the openai SDK.
+    provider: Literal["none", "openai", "azure", "anthropic", "compatible"] = "none"
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: str | None = None
@@ -87,8 +77,18 @@ class AIConfig(_Model):
     review_topics: tuple[str, ...] = ("refund", "money", "compensation", "legal")
 
     @property
+    def off_reason(self) -> str | None:
+        """Why the service runs without the LLM (None when it is used)."""
+        if self.provider == "none":
+            return "ai.provider is none"
+        if self.provider != "compatible" and not self.api_key:
+            env = AI_KEY_ENV[self.provider]
+            return f"ai.provider {self.provider} has no API key (set {env} or ai.api_key)"
+        return None
+
+    @property
     def enabled(self) -> bool:
-        return self.provider != "none"
+        return self.off_reason is None
 
 
 class EmbeddingConfig(_Model):
@@ -101,6 +101,7 @@ class EmbeddingConfig(_Model):
 
 
 class KnowledgeBaseConfig(_Model):
+    enabled: bool = True  # false: the bot never answers from the FAQs (retrieval is skipped)
     faq_file: Path | None = Path("knowledge/faq.json")
     similarity_threshold: float = Field(0.11, ge=0, le=1)
     top_k: int = Field(5, ge=1, le=100)
@@ -161,6 +162,11 @@ class EmailConfig(_Model):
 
 
 class NotificationsConfig(_Model):
+    # What to notify about (the seed's flags) and where; an event whose flag is off is not sent.
+    new_ticket: bool = False
+    urgent_ticket: bool = False
+    new_message: bool = False
+    channels: tuple[Literal["feishu", "email"], ...] = ("feishu", "email")
     feishu_webhook: str | None = None
     email: EmailConfig = EmailConfig()
 
@@ -200,7 +206,7 @@ class DialogueConfig(_Model):
 class Settings(_Model):
     server: ServerConfig = ServerConfig()
     storage: StorageConfig = StorageConfig()
-    channels: dict[str, ChannelConfig] = Field(default_factory=_default_channels)
+    channels: ChannelsConfig = ChannelsConfig()
     ai: AIConfig = AIConfig()
     knowledge_base: KnowledgeBaseConfig = KnowledgeBaseConfig()
     tickets: TicketsConfig = TicketsConfig()
@@ -230,6 +236,9 @@ class Settings(_Model):
         ch = self.channels.get(name)
         return bool(ch and ch.enabled)
 
+    def channel(self, name: str) -> ChannelSettings | None:
+        return self.channels.get(name)
+
 
 def _expand_env(node: Any, env: dict[str, str]) -> Any:
     if isinstance(node, dict):
@@ -258,6 +267,15 @@ def _root_for(path: Path) -> Path:
     return folder.parent if folder.name == "config" else folder
 
 
+def _ai_defaults(ai: dict[str, Any], env: dict[str, str]) -> None:
+    """The provider's usual key variable and endpoint when the file does not name them."""
+    provider = ai.get("provider")
+    if isinstance(provider, str) and provider in AI_KEY_ENV and ai.get("api_key") is None:
+        ai["api_key"] = env.get(AI_KEY_ENV[provider]) or None
+    if provider == "anthropic" and not ai.get("base_url"):
+        ai["base_url"] = ANTHROPIC_BASE_URL
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     cfg_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
@@ -280,6 +298,9 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
         raw.setdefault("storage", {})["data_dir"] = env["BOT_DATA_DIR"]
     if env.get("BOT_API_TOKEN"):
         raw.setdefault("server", {})["api_token"] = env["BOT_API_TOKEN"]
+    ai = raw.get("ai")
+    if isinstance(ai, dict):
+        _ai_defaults(ai, env)
     raw["root"] = _root_for(cfg_path)
     try:
         return Settings.model_validate(raw)

@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-CHANNEL_TYPES = ("web", "app", "api", "wechat", "telegram", "phone")
+CHANNEL_TYPES = ("web", "app", "api", "wechat", "wecom", "wechat_kf", "telegram", "phone")
+
+# add_channel flags per type: (required, optional). Which of them are secrets is the channel
+# settings model's SECRETS (bot/channels/settings.py).
+CHANNEL_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "web": (("domain", "widget_id"), ()),
+    "app": ((), ("callback_url",)),
+    "api": ((), ()),
+    "wechat": (("app_id", "app_secret"), ("token", "encoding_aes_key", "api_base_url")),
+    "wecom": (("corp_id", "agent_id", "secret"), ("token", "encoding_aes_key", "api_base_url")),
+    "wechat_kf": (("corp_id", "secret"), ("token", "encoding_aes_key", "api_base_url")),
+    "telegram": (("token",), ("mode", "secret_token", "api_base_url")),
+    "phone": (("provider",), ("api_base_url",)),
+}
 
 
 @dataclass(frozen=True, slots=True)

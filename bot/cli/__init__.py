@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from bot.cli import (
     agent_commands,
+    channel_commands,
     eval_commands,
     kb_commands,
     report_commands,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="warning", help="log level for commands (start uses info)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="<command>", parser_class=_Parser)
     service_commands.register(sub)
+    channel_commands.register(sub)
     kb_commands.register(sub)
     eval_commands.register(sub)
     ticket_commands.register(sub)

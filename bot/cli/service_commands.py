@@ -1,23 +1,19 @@
-"""start, chat, add_channel."""
+"""start (with one line per channel, LLM and notification status), chat."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import re
 import sys
-from typing import Any
 
 from rich.markup import escape
 
 from bot.api.admin_token import ensure_admin_token
-from bot.channels.model import CHANNEL_TYPES
+from bot.channels.status import channel_statuses
 from bot.cli.common import CliError, build_services, split_list, stderr, stdout
-from bot.config import ChannelConfig, Settings
+from bot.config import Settings
 from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
-from bot.logs import SECRET_WORDS
-from bot.store.factory import open_store
+from bot.notify.notifier import delivery_status
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,38 +28,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--debug", action="store_true", help="show route, intent, sentiment and state per turn")
     p.set_defaults(handler=chat)
 
-    p = sub.add_parser("add_channel", help="register a channel")
-    p.add_argument("--name", required=True)
-    p.add_argument("--type", required=True, choices=CHANNEL_TYPES)
-    p.add_argument("--settings", default="{}", help="non-secret settings as JSON (secrets go in the config)")
-    p.add_argument("--disabled", action="store_true")
-    p.set_defaults(handler=add_channel)
-
-
-# Beyond the log masker's words: channel credentials are often called app_key, aes_key, passwd…
-_SECRET_PARTS = ("key", "aes", "pwd", "passwd", "credential", "credentials")
-
-
-def _secret_setting(settings: dict[str, Any]) -> str | None:
-    """The first key (nested ones included) that names a credential, or None."""
-    for key, value in settings.items():
-        name = str(key).lower()
-        parts = [p for p in re.split(r"[^a-z0-9]+", name) if p]
-        if any(w in name for w in SECRET_WORDS) or any(p in _SECRET_PARTS or p.endswith("key") for p in parts):
-            return str(key)
-        if isinstance(value, dict) and (inner := _secret_setting(value)) is not None:
-            return inner
-    return None
-
 
 def _with_channels(settings: Settings, names: tuple[str, ...]) -> Settings:
-    channels = dict(settings.channels)
+    known = settings.channels.names()
     for name in names:
-        if name not in channels:
-            raise CliError(f"--channels: unknown channel {name!r} (known: {', '.join(sorted(channels))})")
-    for name, ch in channels.items():
-        channels[name] = ChannelConfig(enabled=name in names, settings=ch.settings)
-    return settings.model_copy(update={"channels": channels})
+        if name not in known:
+            raise CliError(f"--channels: unknown channel {name!r} (known: {', '.join(sorted(known))})")
+    return settings.model_copy(update={"channels": settings.channels.only(names)})
+
+
+def startup_lines(settings: Settings) -> list[str]:
+    """What runs and what does not, one line each: channels, the LLM, FAQ answers, notifications."""
+    lines = [s.line() for s in channel_statuses(settings.channels)]
+    off = settings.ai.off_reason
+    lines.append(f"LLM: off ({off}); answers come from the FAQ and fallbacks" if off
+                 else f"LLM: {settings.ai.provider} {settings.ai.model}")
+    if not settings.knowledge_base.enabled:
+        lines.append("knowledge base: off (knowledge_base.enabled is false); the bot does not answer from FAQs")
+    lines.extend(delivery_status(settings.notifications))
+    return lines
 
 
 async def start(settings: Settings, args: argparse.Namespace) -> int:
@@ -77,6 +60,8 @@ async def start(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError("--port: must be between 1 and 65535")
     _, generated = ensure_admin_token(settings)
     err = stderr()
+    for line in startup_lines(settings):
+        err.print(line, markup=False)
     if generated is not None:
         err.print(f"Generated an admin API token; it is stored in {generated} (readable only by you).")
     elif not settings.server.api_token:
@@ -117,28 +102,4 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
                     f"faq={faq['id'] + ' ' + format(faq['score'], '.3f') if faq else '-'} "
                     f"ticket={result['ticket_id'] or '-'}[/dim]"
                 )
-    return 0
-
-
-async def add_channel(settings: Settings, args: argparse.Namespace) -> int:
-    name = args.name.strip()
-    if not name or len(name) > 64 or not name.replace("_", "").replace("-", "").isalnum():
-        raise CliError("--name: use 1-64 letters, digits, '-' or '_'")
-    try:
-        extra = json.loads(args.settings)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"--settings: invalid JSON ({exc.msg})") from None
-    if not isinstance(extra, dict):
-        raise CliError("--settings: must be a JSON object")
-    # The channels table is plain SQLite (and ends up in backups): secrets live in the config,
-    # which reads them from the environment.
-    secret = _secret_setting(extra)
-    if secret is not None:
-        raise CliError(f"--settings: {secret} is a secret; put it in config/service.yaml as ${{ENV_NAME}}")
-    store = await open_store(settings)
-    try:
-        new = await store.channels.add(name, args.type, extra, enabled=not args.disabled)
-    finally:
-        await store.close()
-    stdout().print(f"{'added' if new else 'updated'} channel {name} ({args.type})")
     return 0

@@ -24,11 +24,24 @@ def describe_validation(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# The seed's file is {"faq": [...]}; {"faqs": [...]} and a bare list are read too.
+LIST_KEYS = ("faq", "faqs")
+SHAPES = '{"faq": [...]}, {"faqs": [...]} or a list of FAQ entries'
+
+
+def entry_list(data: Any) -> Any:
+    """The entries of a parsed FAQ document (the list itself when the shape is not a known one)."""
+    if isinstance(data, dict):
+        keys = [k for k in LIST_KEYS if k in data]
+        if len(keys) == 1:
+            return data[keys[0]]
+    return data
+
+
 def parse_entries(items: Any, source: str) -> list[FaqEntry]:
-    if isinstance(items, dict) and "faqs" in items:
-        items = items["faqs"]
+    items = entry_list(items)
     if not isinstance(items, list):
-        raise FaqFileError(f"{source}: expected a list of FAQ entries or {{\"faqs\": [...]}}")
+        raise FaqFileError(f"{source}: expected {SHAPES}")
     entries: list[FaqEntry] = []
     seen: set[str] = set()
     for i, item in enumerate(items):

@@ -17,6 +17,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.kb.faq_file import SHAPES, entry_list
+
 _ALIASES = {
     "问题": "question", "标准问": "question", "标准问题": "question",
     "答案": "answer", "回答": "answer", "分类": "category", "类别": "category", "标签": "tags",
@@ -63,10 +65,9 @@ def json_rows(path: Path, text: str) -> tuple[Iterator[Row], int]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FaqImportError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    if isinstance(data, dict) and "faqs" in data:
-        data = data["faqs"]
+    data = entry_list(data)
     if not isinstance(data, list):
-        raise FaqImportError(f'{path}: expected a list of FAQ entries or {{"faqs": [...]}}')
+        raise FaqImportError(f"{path}: expected {SHAPES}")
 
     def rows() -> Iterator[Row]:
         for i, item in enumerate(data, start=1):

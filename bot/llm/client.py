@@ -2,8 +2,9 @@
 
 Providers: `openai` (api.openai.com or `ai.base_url`), `azure` (AsyncAzureOpenAI: `ai.base_url`
 is the resource endpoint, `ai.model` the deployment, `ai.api_version` required) and
-`compatible` (any OpenAI-compatible `ai.base_url`: DeepSeek, Qwen/DashScope compatible mode,
-Anthropic's OpenAI-compatible endpoint, Ollama, vLLM ...; a key is optional there).
+`anthropic` (Anthropic's OpenAI-compatible endpoint, https://api.anthropic.com/v1/, key from
+`ANTHROPIC_API_KEY` or `ai.api_key`) and `compatible` (any OpenAI-compatible `ai.base_url`:
+DeepSeek, Qwen/DashScope compatible mode, Ollama, vLLM ...; a key is optional there).
 
 The whole answer must arrive within `ai.timeout`: the SDK gets the same timeout and no retries
 (a retry after a 429 would blow the budget; the caller falls back instead), and an asyncio
@@ -23,7 +24,7 @@ from typing import Any
 import openai
 import structlog
 
-from bot.config import AIConfig, ConfigError
+from bot.config import AI_KEY_ENV, ANTHROPIC_BASE_URL, AIConfig, ConfigError
 
 log = structlog.get_logger(__name__)
 
@@ -57,10 +58,10 @@ class LLMResult:
 def _make_sdk_client(ai: AIConfig) -> openai.AsyncOpenAI:
     common: dict[str, Any] = {"timeout": ai.timeout, "max_retries": 0}
     if ai.provider == "none":
-        raise ConfigError("ai.provider: is none; set openai, azure or compatible to use the LLM")
-    if ai.provider in ("openai", "azure") and not ai.api_key:
+        raise ConfigError("ai.provider: is none; set openai, azure, anthropic or compatible to use the LLM")
+    if ai.provider in AI_KEY_ENV and not ai.api_key:
         raise ConfigError(
-            f"ai.api_key: required for provider {ai.provider} (e.g. api_key: ${{OPENAI_API_KEY}} "
+            f"ai.api_key: required for provider {ai.provider} (e.g. api_key: ${{{AI_KEY_ENV[ai.provider]}}} "
             "with the variable set)"
         )
     if ai.provider == "azure":
@@ -73,7 +74,8 @@ def _make_sdk_client(ai: AIConfig) -> openai.AsyncOpenAI:
         )
     if ai.provider == "compatible" and not ai.base_url:
         raise ConfigError("ai.base_url: required for provider compatible (e.g. http://127.0.0.1:11434/v1)")
-    return openai.AsyncOpenAI(api_key=ai.api_key or PLACEHOLDER_KEY, base_url=ai.base_url, **common)
+    base_url = ai.base_url or (ANTHROPIC_BASE_URL if ai.provider == "anthropic" else None)
+    return openai.AsyncOpenAI(api_key=ai.api_key or PLACEHOLDER_KEY, base_url=base_url, **common)
 
 
 def _reason(exc: BaseException) -> str:

@@ -22,11 +22,14 @@ class Pipeline:
     knowledge_base: KnowledgeBase
     sentiment: SentimentAnalyzer | None = None
     intents: IntentClassifier | None = None
+    # knowledge_base.enabled: false — no retrieval, so no FAQ answers (and no FAQ passages for the LLM).
+    use_knowledge_base: bool = True
 
     async def analyze(self, text: str, previous_language: str | None) -> Analysis:
         lang = self.language.detect(text, previous=previous_language)
         sentiment = self.sentiment.analyze(text, lang.code) if self.sentiment else None
         intent = self.intents.predict(text) if self.intents else None
         # One letter repeated is no question: near-misses on "退退退…" must not answer the refund FAQ.
-        kb_results = () if is_noise(text) else tuple(await self.knowledge_base.search_batched(text))
+        skip = not self.use_knowledge_base or is_noise(text)
+        kb_results = () if skip else tuple(await self.knowledge_base.search_batched(text))
         return Analysis(text=text, language=lang, sentiment=sentiment, intent=intent, kb_results=kb_results)

@@ -1,12 +1,20 @@
-"""Notifications about things people must act on (SLA breaches, reviews). The notification issue
-adds Feishu and e-mail delivery behind this protocol; until then they are logged."""
+"""Notifications about things people must act on (SLA breaches, reviews, new and urgent tickets).
+
+The notification issue adds Feishu and e-mail delivery behind this protocol; until then they are
+logged. `notifications.new_ticket / urgent_ticket / new_message` switch those events on (off by
+default; the emitter checks its flag); `notifications.channels` lists where they go, and a
+channel without its webhook or SMTP settings is reported at start as not configured, not an error.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
+
+if TYPE_CHECKING:
+    from bot.config import NotificationsConfig
 
 log = structlog.get_logger(__name__)
 
@@ -33,3 +41,19 @@ class LogNotifier:
         if len(self.sent) > 1000:
             del self.sent[:500]
         log.warning("notification", kind=notification.kind, title=notification.title, **notification.details)
+
+
+def delivery_status(config: NotificationsConfig) -> list[str]:
+    """One line per listed notification channel: configured, or what is missing (not an error)."""
+    lines = []
+    for channel in config.channels:
+        if channel == "feishu":
+            ok = bool(config.feishu_webhook)
+            missing = "notifications.feishu_webhook"
+        else:
+            email = config.email
+            ok = email.enabled and bool(email.recipients)
+            missing = "notifications.email.enabled and recipients"
+        lines.append(f"notifications: {channel} configured" if ok
+                     else f"notifications: {channel} not configured (set {missing}); notifications are logged")
+    return lines

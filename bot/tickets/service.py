@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bot.notify.notifier import Notification
 from bot.store.protocols import UnknownRecord
 from bot.tickets import sla_clock
 from bot.tickets.assignment import skill_chooser
@@ -149,7 +150,24 @@ class TicketService:
         chooser = skill_chooser(draft.type, draft.tags) if self._settings.tickets.auto_assign else None
         ticket = await self._store.tickets.create(draft, events, chooser)
         log.info("ticket_created", ticket_id=ticket.id, priority=ticket.priority, assignee=ticket.assignee)
+        await self._announce_new(ticket)
         return await self.get(ticket.id)
+
+    async def _announce_new(self, ticket: Ticket) -> None:
+        """notifications.urgent_ticket / new_ticket (an urgent ticket is announced once, as urgent)."""
+        flags = self._settings.notifications
+        kind = ("urgent_ticket" if flags.urgent_ticket and ticket.priority == "urgent"
+                else "new_ticket" if flags.new_ticket else None)
+        if kind is None:
+            return
+        # Ids and labels only: the title and description may carry customer text.
+        details = {"ticket_id": ticket.id, "priority": ticket.priority, "type": ticket.type,
+                   "assignee": ticket.assignee}
+        title = f"{'Urgent' if kind == 'urgent_ticket' else 'New'} ticket {ticket.id}"
+        try:
+            await self._notifier.notify(Notification(kind, title, details))
+        except Exception:  # a notifier outage must not fail the ticket
+            log.exception("ticket_notification_failed", ticket_id=ticket.id)
 
     async def get(self, ticket_id: str) -> TicketView:
         ticket = await self._store.tickets.get(ticket_id)

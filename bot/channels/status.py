@@ -1,0 +1,43 @@
+"""What `start` says about each enabled channel: served, or not connected and why (never an error).
+
+A channel the service cannot connect yet — placeholder credentials from the sample config, or a
+platform whose connector is not in this release — is reported in one line and skipped, so the
+seed's sample config starts as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.channels.settings import ChannelsConfig
+
+# Channels served today: all of them arrive through POST /api/message with their channel name.
+SERVED = {"api": "POST /api/message", "web": "POST /api/message", "app": "POST /api/message"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    name: str
+    connected: bool
+    detail: str
+
+    def line(self) -> str:
+        state = "connected" if self.connected else "not connected"
+        return f"channel {self.name}: {state} ({self.detail})"
+
+
+def channel_statuses(channels: ChannelsConfig) -> list[ChannelStatus]:
+    """One status per enabled channel, in config order."""
+    out = []
+    for name in channels.names():
+        ch = channels.get(name)
+        if ch is None or not ch.enabled:
+            continue
+        missing = ch.missing()
+        if missing:
+            out.append(ChannelStatus(name, False, f"channels.{name}: {', '.join(missing)} unset or placeholder"))
+        elif name in SERVED:
+            out.append(ChannelStatus(name, True, SERVED[name]))
+        else:
+            out.append(ChannelStatus(name, False, f"no {name} connector in this release"))
+    return out
