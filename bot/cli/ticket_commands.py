@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("close_ticket", help="close a ticket (an unresolved one is resolved first)")
     _flag(p, "ticket_id", required=True)
+    _flag(p, "resolution", help="what was done (kept on the ticket and in its history)")
     _flag(p, "comment")
     _flag(p, "actor", default=DEFAULT_ACTOR)
     p.add_argument("--json", action="store_true")
@@ -164,7 +165,8 @@ async def update_ticket(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def close_ticket(settings: Settings, args: argparse.Namespace) -> int:
-    view = await _run(settings, lambda s: s.close(args.ticket_id, actor=args.actor, comment=args.comment),
+    view = await _run(settings, lambda s: s.close(args.ticket_id, actor=args.actor, comment=args.comment,
+                                                          resolution=args.resolution),
                       status_flag="--ticket_id")
     return _report(view, "closed", args.json)
 
@@ -203,6 +205,8 @@ async def show_ticket(settings: Settings, args: argparse.Namespace) -> int:
               f"customer {t.customer_id or '-'} · tags {', '.join(t.tags) or '-'}", markup=False)
     if t.description:
         out.print(t.description, markup=False)
+    if t.resolution:
+        out.print(f"resolution: {t.resolution}", markup=False)
     clock = "paused (waiting for the customer)" if sla.paused else "running" if t.status in ("open", "in_progress") \
         else "stopped"
     out.print(f"SLA {clock}: response due {sla.response_due} ({_state(sla.response_breached, t.first_response_at)}), "

@@ -26,7 +26,7 @@ def describe_validation(err: ValidationError) -> str:
 
 # The seed's file is {"faq": [...]}; {"faqs": [...]} and a bare list are read too.
 LIST_KEYS = ("faq", "faqs")
-SHAPES = '{"faq": [...]}, {"faqs": [...]} or a list of FAQ entries'
+SHAPES = 'a list of FAQ entries, {"faq": [...]} or {"faqs": [...]}'
 
 
 def entry_list(data: Any) -> Any:

@@ -33,6 +33,8 @@ class Ticket:
     resolution_breached: bool = False
     created_at: str = ""
     updated_at: str = ""
+    # What was done to solve it (close_ticket --resolution); also an audit event of kind resolution.
+    resolution: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Ticket:
@@ -51,7 +53,8 @@ class Ticket:
 @dataclass(frozen=True, slots=True)
 class TicketEvent:
     """One audit entry. `kind` says what changed: created, status, assigned, priority, edited
-    (`to` names the edited fields), comment, first_response, sla_breach (`to` is the clock)."""
+    (`to` names the edited fields), comment, resolution (`comment` is the text), first_response,
+    sla_breach (`to` is the clock)."""
 
     ticket_id: str
     actor: str

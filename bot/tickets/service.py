@@ -8,7 +8,7 @@ and `sla` (the breach monitor). This module wires them and does the I/O around t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from bot.tickets import sla_clock
 from bot.tickets.assignment import skill_chooser
 from bot.tickets.breach import Breach, announce
 from bot.tickets.changes import (
+    MAX_COMMENT,
     MAX_ID,
     UNSET,
     InvalidTicketInput,
@@ -220,20 +221,30 @@ class TicketService:
     async def assign(self, ticket_id: str, agent_id: str, *, actor: str, comment: str | None = None) -> TicketView:
         return await self.update(ticket_id, TicketChanges(assignee=agent_id, comment=comment), actor=actor)
 
-    async def close(self, ticket_id: str, *, actor: str, comment: str | None = None) -> TicketView:
+    async def close(
+        self, ticket_id: str, *, actor: str, comment: str | None = None, resolution: str | None = None
+    ) -> TicketView:
         """Close a resolved ticket. An open, in-progress or waiting ticket is first walked through the
         lifecycle to resolved (open goes via in_progress), each step an audit event, all in one
-        transaction. Closing a closed ticket changes nothing; a cancelled one cannot be closed."""
+        transaction. `resolution` (what was done) is stored on the ticket and as a `resolution` audit
+        event. Closing a closed ticket changes nothing; a cancelled one cannot be closed."""
         note = TicketChanges(comment=comment).validated().comment
+        solved = text("resolution", resolution, max_len=MAX_COMMENT) if resolution is not None else None
         actor = _actor(actor)
         now = self._clock()
         config = self._settings.tickets
 
         def change(t: Ticket) -> tuple[Ticket, list[TicketEvent]]:
             if t.status == "closed":
+                if solved is not None and solved != t.resolution:
+                    raise InvalidTicketInput("resolution", f"ticket {t.id} is already closed; add a comment instead")
                 return t, []
             steps = self._lifecycle.path(t.status, "closed")
-            return apply(t, TicketChanges(comment=note), steps=steps, actor=actor, now=now, config=config)
+            after, events = apply(t, TicketChanges(comment=note), steps=steps, actor=actor, now=now, config=config)
+            if solved is not None:
+                after = replace(after, resolution=solved)
+                events.append(TicketEvent(t.id, actor, "resolution", None, None, solved, iso(now)))
+            return after, events
 
         return await self._mutate(ticket_id, change, now)
 

@@ -51,17 +51,19 @@ class Database:
 
     async def migrate(self) -> int:
         await self._conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = await self.fetchone("SELECT MAX(version) AS v FROM schema_version")
-        current = (row["v"] if row else None) or 0
+        # By set, not by maximum: numbers are reserved per branch, so a lower one can land after a
+        # higher one was applied and must still run.
+        applied = {r["version"] for r in await self.fetchall("SELECT version FROM schema_version")}
+        current = max(applied, default=0)
         for version, sql in MIGRATIONS:
-            if version <= current:
+            if version in applied:
                 continue
             async with self.transaction() as conn:
                 for statement in _statements(sql):
                     await conn.execute(statement)
                 await conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
             log.info("schema_migrated", version=version)
-            current = version
+            current = max(current, version)
         return current
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:

@@ -269,4 +269,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE processed_messages_v7 RENAME TO processed_messages;
         """,
     ),
+    (
+        14,
+        """
+        -- close_ticket --resolution: what was done, on the ticket (also an audit event).
+        ALTER TABLE tickets ADD COLUMN resolution TEXT;
+        """,
+    ),
 )

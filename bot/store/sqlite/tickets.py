@@ -25,7 +25,7 @@ _COLUMNS = (
     "customer_id", "conversation_id", "type", "priority", "status", "title", "description", "assignee",
     "tags", "channel", "sla_response_due", "sla_resolution_due", "first_response_at", "resolved_at",
     "closed_at", "paused_at", "paused_seconds", "response_breached", "resolution_breached",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "resolution",
 )
 _INSERT = f"INSERT INTO tickets (id, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
 _UPDATE = f"UPDATE tickets SET {', '.join(c + ' = ?' for c in _COLUMNS)} WHERE id = ?"
@@ -63,7 +63,7 @@ def _values(t: Ticket) -> tuple[Any, ...]:
         t.customer_id, t.conversation_id, t.type, t.priority, t.status, t.title, t.description, t.assignee,
         dumps(list(t.tags)), t.channel, t.sla_response_due, t.sla_resolution_due, t.first_response_at,
         t.resolved_at, t.closed_at, t.paused_at, t.paused_seconds, int(t.response_breached),
-        int(t.resolution_breached), t.created_at, t.updated_at,
+        int(t.resolution_breached), t.created_at, t.updated_at, t.resolution,
     )
 
 
