@@ -79,7 +79,7 @@ def _bench_dir(root: Path) -> Path:
 def _write_inputs(bench: Path, kb_size: int, warmup: int, messages: int, customers: int) -> tuple[Path, Path]:
     faqs = generate_faqs(kb_size, SEED)
     faq_file = bench / "faq.json"
-    faq_file.write_text(json.dumps({"faqs": [f.entry for f in faqs]}, ensure_ascii=False), encoding="utf-8")
+    faq_file.write_text(json.dumps({"faq": [f.entry for f in faqs]}, ensure_ascii=False), encoding="utf-8")
     lines = [
         json.dumps({"channel": "api", "customer_id": f"bench-{i % customers}", "message": text}, ensure_ascii=False)
         for i, text in enumerate(generate_messages(faqs, warmup + messages, SEED))

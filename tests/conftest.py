@@ -56,7 +56,7 @@ def write_project(
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "knowledge").mkdir(exist_ok=True)
     (root / "knowledge" / "faq.json").write_text(
-        json.dumps({"faqs": SAMPLE_FAQS if faqs is None else faqs}, ensure_ascii=False), encoding="utf-8"
+        json.dumps({"faq": SAMPLE_FAQS if faqs is None else faqs}, ensure_ascii=False), encoding="utf-8"
     )
     models = Path(__file__).resolve().parents[1] / "knowledge" / "models"
     if models.is_dir() and not (root / "knowledge" / "models").exists():

@@ -2,12 +2,12 @@
 
 Documented JSON format (`knowledge/faq.json`)::
 
-    {"faqs": [{"id": "faq_001", "question": "如何申请退款？",
-               "similar_questions": ["怎么退款", "退款流程是什么"],
-               "answer": "...",                       # or "answers": {"zh": "...", "en": "..."}
-               "category": "售后", "tags": ["退款", "售后"]}]}
+    {"faq": [{"id": "faq_001", "question": "如何申请退款？",
+              "similar_questions": ["怎么退款", "退款流程是什么"],
+              "answer": "...",                       # or "answers": {"zh": "...", "en": "..."}
+              "category": "售后", "tags": ["退款", "售后"]}]}
 
-A bare list of entries is accepted too.
+`{"faqs": [...]}` (the pre-seed key) and a bare list of entries are accepted too.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import numpy as np
 from bot.kb.candidates import top_rows
 from bot.kb.embedding import Embedder
 from bot.kb.lexical import LexicalIndex
+from bot.kb.tokenize import normalize
 
 CANDIDATES = 48  # rows taken from each of the dense and the lexical ranking
 _TIE = 1e-12  # scores closer than this count as equal when checking that ties cannot matter
@@ -96,6 +97,7 @@ class Retriever:
         self._row_faq: list[str | None] = []
         self._row_text: list[str] = []
         self._faq_rows: dict[str, list[int]] = {}
+        self._by_text: dict[str, list[int]] = {}  # normalized text -> rows, for exact matches
         self._free: list[int] = []
         self._lex = LexicalIndex()
 
@@ -141,6 +143,7 @@ class Retriever:
                 self._alive[row] = True
                 self._row_faq[row], self._row_text[row] = faq_id, text
                 self._lex.set_row(row, text)
+                self._by_text.setdefault(normalize(text), []).append(row)
                 rows.append(row)
             self._faq_rows[faq_id] = rows
 
@@ -165,6 +168,12 @@ class Retriever:
             if rows is None:
                 return False
             for row in rows:
+                key = normalize(self._row_text[row])
+                same = [r for r in self._by_text.get(key, ()) if r != row]
+                if same:
+                    self._by_text[key] = same
+                else:
+                    self._by_text.pop(key, None)
                 self._alive[row] = False
                 self._row_faq[row] = None
                 self._lex.set_row(row, None)
@@ -212,12 +221,27 @@ class Retriever:
         if not np.any(qv) and not np.any(qcov):
             return []
         k = min(CANDIDATES, n)
-        if n > 4 * k:
-            hits = self._rank_fast(dense, qcov, dcov, alive, k, top_k)
-            if hits is not None:
-                return hits
-        cand = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-qcov, k - 1)[:k])
-        return list(self._collect(cand[alive[cand]], dense, qcov, dcov, top_k)[0].values())
+        hits = self._rank_fast(dense, qcov, dcov, alive, k, top_k) if n > 4 * k else None
+        if hits is None:
+            cand = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-qcov, k - 1)[:k])
+            hits = list(self._collect(cand[alive[cand]], dense, qcov, dcov, top_k)[0].values())
+        return self._certain(query, hits, dense, qcov, top_k)
+
+    def _certain(
+        self, query: str, hits: list[KBHit], dense: np.ndarray, qcov: np.ndarray, top_k: int
+    ) -> list[KBHit]:
+        """The query is, up to case, width and punctuation, the text of exactly one FAQ's question
+        or similar question: that FAQ answers it for certain (score 1.0, first), whatever the model
+        makes of a short question."""
+        key = normalize(query)
+        rows = self._by_text.get(key, ()) if key else ()
+        faqs = {self._row_faq[r] for r in rows if self._alive[r]}
+        if len(faqs) != 1 or None in faqs:
+            return hits
+        faq_id = next(iter(faqs))  # type: ignore[arg-type]
+        row = rows[0]
+        sure = KBHit(faq_id, 1.0, self._row_text[row], float(dense[row]), float(qcov[row]))
+        return [sure, *(h for h in hits if h.faq_id != faq_id)][:top_k]
 
     def _rank_fast(
         self, dense: np.ndarray, qcov: np.ndarray, dcov: np.ndarray, alive: np.ndarray, k: int, top_k: int

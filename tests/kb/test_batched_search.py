@@ -39,7 +39,8 @@ def _argpartition_rank(retriever: Retriever, query: str, top_k: int) -> list[KBH
     qcov, dcov = retriever._lex.scores(query, n)
     k = min(CANDIDATES, n)
     cand = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-qcov, k - 1)[:k])
-    return list(retriever._collect(cand, dense, qcov, dcov, top_k)[0].values())
+    hits = list(retriever._collect(cand, dense, qcov, dcov, top_k)[0].values())
+    return retriever._certain(query, hits, dense, qcov, top_k)  # both paths end with the exact-match rule
 
 
 def test_fast_candidates_give_the_argpartition_ranking(big: tuple[Retriever, list[str]]) -> None:

@@ -121,3 +121,12 @@ def test_tokenizer_normalises_text() -> None:
     assert normalize("Ｈｅｌｌｏ，世界！") == "hello 世界"
     assert words("花呗怎么还款？") == ["花", "呗", "怎么", "还款"]
     assert "b:花呗" in lexical_terms("花呗怎么还款")
+
+
+def test_an_exact_question_is_certain_whatever_the_threshold(retriever: Retriever, faqs: list[FaqEntry]) -> None:
+    entry = faqs[1]
+    for query in (entry.question, entry.question.rstrip("？?") + "?", f" {entry.similar_questions[0]}！"):
+        hit = retriever.search(query, 3)[0]
+        assert (hit.faq_id, hit.score) == (entry.id, 1.0), query
+    retriever.remove(entry.id)
+    assert all(h.faq_id != entry.id for h in retriever.search(entry.question, 3))
