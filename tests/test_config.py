@@ -73,3 +73,41 @@ def test_unknown_sla_override_key_names_its_path(tmp_path: Path) -> None:
     path = write_project(tmp_path, {"tickets": {"sla_overrides": {"urgent": {"sla_respons_time": 60}}}})
     with pytest.raises(ConfigError, match=r"tickets\.sla_overrides\.urgent\.sla_respons_time"):
         load_settings(path, env={})
+
+
+def test_the_pre_seed_channel_shape_is_still_read(tmp_path: Path) -> None:
+    path = write_project(tmp_path, {"channels": {
+        "wechat": {"enabled": True, "settings": {"app_id": "wx1", "app_secret": "s", "token": "t"}},
+        "telegram": {"enabled": False, "settings": {"bot_token": "123:abc"}},
+    }})
+    channels = load_settings(path, env={}).channels
+    assert (channels.wechat.app_id, channels.wechat.token) == ("wx1", "t")
+    assert channels.telegram.token == "123:abc"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"channels": {"fax": {"enabled": True}}}, "channels.fax: unknown key"),
+        ({"channels": {"wechat": {"appid": "x"}}}, "channels.wechat.appid: unknown key"),
+        ({"channels": {"phone": {"provider": "nokia"}}}, "channels.phone.provider"),
+        ({"channels": {"telegram": {"mode": "push"}}}, "channels.telegram.mode"),
+        ({"ai": {"provider": "gemini"}}, "ai.provider"),
+        ({"notifications": {"channels": ["pager"]}}, "notifications.channels.0"),
+        ({"notifications": {"new_ticket": "sometimes"}}, "notifications.new_ticket"),
+        ({"knowledge_base": {"enabled": "maybe"}}, "knowledge_base.enabled"),
+    ],
+)
+def test_seed_keys_are_typed(tmp_path: Path, override: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        load_settings(write_project(tmp_path, override), env={})
+
+
+def test_shipped_config_has_the_seed_shape() -> None:
+    import yaml
+
+    raw = yaml.safe_load(REPO_CONFIG.read_text(encoding="utf-8"))
+    assert set(raw["channels"]["wechat"]) == {"enabled", "app_id", "app_secret", "token", "encoding_aes_key"}
+    assert {"domain", "widget_id"} <= set(raw["channels"]["web"]) and "provider" in raw["channels"]["phone"]
+    assert {"new_ticket", "urgent_ticket", "new_message", "channels"} <= set(raw["notifications"])
+    assert "enabled" in raw["knowledge_base"]
