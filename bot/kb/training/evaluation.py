@@ -1,6 +1,6 @@
 """Offline FAQ-retrieval evaluation: `python run_bot.py eval faq --kb FILE --queries FILE`.
 
-KB file: the documented FAQ JSON (`{"faqs": [...]}` or a list, see bot/kb/faq.py) or JSON
+KB file: the documented FAQ JSON (`{"faq": [...]}`, `{"faqs": [...]}` or a list, see bot/kb/faq.py) or JSON
 Lines with one entry per line; benchmark files may omit the answer
 (`{"id": "afqmc-0001", "question": "..."}`). Queries: JSON Lines `{"query": ..., "expected_id":
 id or null}`; null means out of scope, the bot should decline.
@@ -24,6 +24,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
+from bot.kb.faq_file import entry_list
 from bot.kb.retriever import Retriever
 
 Progress = Callable[[int, int], None]
@@ -35,13 +36,14 @@ class FaqEvalError(ValueError):
 
 def _read_records(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl" or not text.lstrip().startswith(('{"faqs"', "[")):
-        try:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
+    if path.suffix != ".jsonl":
+        try:  # one document: {"faq": [...]}, {"faqs": [...]} or a list
+            data = entry_list(json.loads(text))
+            if isinstance(data, list):
+                return data
         except json.JSONDecodeError:
             pass
-    data = json.loads(text)
-    return data["faqs"] if isinstance(data, dict) else data
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def load_kb_file(path: Path) -> list[FaqEntry]:
