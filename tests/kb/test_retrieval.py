@@ -9,7 +9,7 @@ from bot.config import EmbeddingConfig, Settings
 from bot.kb.embedding import HashedEmbedder, StaticEmbedder, make_embedder
 from bot.kb.faq import FaqEntry
 from bot.kb.knowledge_base import make_retriever, models_dir
-from bot.kb.retriever import Retriever
+from bot.kb.retriever import RECOMMENDED_THRESHOLD, Retriever
 from bot.kb.tokenize import lexical_terms, normalize, words
 
 
@@ -47,7 +47,7 @@ def test_paraphrase_finds_the_right_faq(retriever: Retriever, query: str, expect
 )
 def test_close_paraphrase_is_answered(retriever: Retriever, settings: Settings, query: str, expected: str) -> None:
     hit = retriever.search(query, 1)[0]
-    assert hit.faq_id == expected and hit.score >= settings.knowledge_base.similarity_threshold
+    assert hit.faq_id == expected and hit.score >= RECOMMENDED_THRESHOLD
 
 
 def test_similar_question_is_matched(retriever: Retriever) -> None:
@@ -72,7 +72,7 @@ def test_similar_question_is_matched(retriever: Retriever) -> None:
 )
 def test_unrelated_question_is_declined(retriever: Retriever, settings: Settings, query: str) -> None:
     hits = retriever.search(query, 5)
-    assert not hits or hits[0].score < settings.knowledge_base.similarity_threshold
+    assert not hits or hits[0].score < RECOMMENDED_THRESHOLD
 
 
 @pytest.mark.parametrize("query", ["", "   ", "？？？！！", "😀😀", "@@@###"])

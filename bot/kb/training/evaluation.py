@@ -25,7 +25,7 @@ import numpy as np
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
 from bot.kb.faq_file import entry_list
-from bot.kb.retriever import Retriever
+from bot.kb.hybrid import HybridSearch
 
 Progress = Callable[[int, int], None]
 
@@ -98,7 +98,7 @@ class FaqEvalReport:
 
 
 def score_queries(
-    retriever: Retriever,
+    retriever: HybridSearch,
     queries: Sequence[tuple[str, str | None]],
     threshold: float,
     *,
@@ -128,7 +128,7 @@ def score_queries(
             progress(i, len(queries))
     div = max(n_in, 1)
     return FaqEvalReport(
-        embedder=retriever.embedder.name,
+        embedder=_describe(retriever),
         kb_entries=len(retriever),
         in_scope=n_in,
         out_of_scope=n_oos,
@@ -145,12 +145,16 @@ def score_queries(
     )
 
 
-def build_retriever(settings: Settings, entries: Sequence[FaqEntry]) -> Retriever:
-    from bot.kb.knowledge_base import make_retriever
+def _describe(search: HybridSearch) -> str:
+    name = search.retriever.embedder.name
+    return f"{name} + {search.semantic.encoder.name}" if search.semantic is not None else name
 
-    retriever = make_retriever(settings)
-    retriever.rebuild((e.id, e.texts) for e in entries)
-    return retriever
+
+def build_retriever(settings: Settings, entries: Sequence[FaqEntry]) -> HybridSearch:
+    """The service's two-stage search over `entries`, calibrated, with nothing persisted."""
+    from bot.kb.knowledge_base import index_entries, make_retriever, make_search
+
+    return index_entries(make_search(settings, make_retriever(settings), persist=False), entries)
 
 
 def evaluate_faq(
