@@ -32,7 +32,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.seats import Seats
 from bot.handoff.signals import ChangeFeed
 from bot.handoff.tickets import HandoffTickets
-from bot.kb.faq_file import FaqFileError, load_faq_file
+from bot.kb.faq_sync import sync_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
 from bot.nlu.intent_spec import IntentCatalog, IntentSpecError, load_intents
 from bot.nlu.intents import IntentClassifier
@@ -136,23 +136,6 @@ def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, Inte
         use_knowledge_base=settings.knowledge_base.enabled,
     )
     return pipeline, catalog
-
-
-async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int]:
-    """Upsert the entries of `knowledge_base.faq_file` by id (the file is not a full replacement).
-    A missing or malformed file stops the start with one line naming it (a ConfigError)."""
-    if settings.knowledge_base.faq_file is None or not settings.knowledge_base.enabled:
-        return 0, 0
-    path = settings.path(settings.knowledge_base.faq_file)
-    try:
-        entries = load_faq_file(path)
-    except FaqFileError as exc:
-        raise ConfigError(f"knowledge_base.faq_file: {exc}") from None
-    # Only changed entries are written, so a restart does not re-embed the whole file.
-    changed = [e for e in entries if kb.get(e.id) != e]
-    added, updated = await kb.upsert(changed) if changed else (0, 0)
-    log.info("faq_file_synced", path=str(path), entries=len(entries), added=added, updated=updated)
-    return added, updated
 
 
 @asynccontextmanager

@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f = kinds.add_parser("faq", help="FAQ retrieval: top-1, recall@5, MRR, out-of-scope decline")
     f.add_argument("--kb", required=True, type=Path)
     f.add_argument("--queries", required=True, type=Path)
+    f.add_argument("--through-dialogue", "--through_dialogue", dest="through_dialogue", action="store_true",
+                   help="also send every query as a new conversation through the whole pipeline")
     f.add_argument("--json", action="store_true")
     f.set_defaults(handler=eval_faq)
     i = kinds.add_parser("intents", help="intent accuracy, macro-F1, out-of-scope recall (CSV text,label)")
@@ -65,10 +67,21 @@ async def eval_faq(settings: Settings, args: argparse.Namespace) -> int:
             report = evaluate_faq(args.kb, args.queries, settings=settings, progress=progress)
     except FaqEvalError as exc:
         raise CliError(str(exc)) from None
+    dialogue = None
+    if args.through_dialogue:
+        from bot.kb.training.evaluation import load_kb_file, load_queries
+        from bot.kb.training.through_dialogue import evaluate_through_dialogue
+
+        with progress_bar("through the dialogue") as progress:
+            dialogue = await evaluate_through_dialogue(
+                load_kb_file(args.kb), load_queries(args.queries), settings=settings, progress=progress
+            )
     if args.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "through_dialogue": dialogue.as_dict()} if dialogue else report.as_dict())
     else:
         stdout().print(report.render_text())
+        if dialogue is not None:
+            stdout().print(dialogue.render_text())
     return 0
 
 

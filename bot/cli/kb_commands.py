@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from rich.table import Table
 
-from bot.cli.common import CliError, build_services, print_json, progress_bar, stderr, stdout
+from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
 from bot.kb.faq_file import describe_validation
@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=reindex)
 
 
+def _kb(settings: Settings, **options: Any) -> Any:
+    from bot.kb.faq_sync import open_knowledge_base  # imported on use: `--help` stays instant
+
+    return open_knowledge_base(settings, **options)
+
+
 def _generated_id(question: str) -> str:
     from bot.kb.importer import generated_id
 
@@ -64,8 +70,8 @@ async def add_faq(settings: Settings, args: argparse.Namespace) -> int:
         entry = FaqEntry.model_validate(raw)
     except ValidationError as exc:
         raise CliError(describe_validation(exc).replace("answers.", "answer ").replace("answers:", "answer:")) from None
-    async with build_services(settings, sync_faqs=False) as services:
-        added, _ = await services.knowledge_base.upsert([entry])
+    async with _kb(settings, sync_faqs=False) as kb:
+        added, _ = await kb.upsert([entry])
     stdout().print(f"{'added' if added else 'updated'} {entry.id}: {entry.question}")
     return 0
 
@@ -80,11 +86,11 @@ async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
     duplicates: list[tuple[str, tuple[str, ...]]] = []
     if batch.entries:
         with progress_bar("indexing") as progress:
-            async with build_services(settings, sync_faqs=False, progress=progress) as services:
-                added, updated = await services.knowledge_base.upsert(list(batch.entries))
+            async with _kb(settings, sync_faqs=False, progress=progress) as kb:
+                added, updated = await kb.upsert(list(batch.entries))
                 imported = {e.id for e in batch.entries}
                 duplicates = [
-                    (q, ids) for q, ids in services.knowledge_base.duplicate_questions() if imported & set(ids)
+                    (q, ids) for q, ids in kb.duplicate_questions() if imported & set(ids)
                 ]
     report = {
         "file": str(args.file),
@@ -115,8 +121,7 @@ async def search_kb(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError("--query: must not be empty")
     if not 1 <= args.top_k <= 100:
         raise CliError("--top-k: must be between 1 and 100")
-    async with build_services(settings) as services:
-        kb = services.knowledge_base
+    async with _kb(settings) as kb:
         started = time.perf_counter()
         results = kb.search(query, args.top_k)
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -162,7 +167,7 @@ def render_explain(ex: dict[str, Any]) -> str:
 
 async def reindex(settings: Settings, args: argparse.Namespace) -> int:
     with progress_bar("reindexing") as progress:
-        async with build_services(settings, sync_faqs=False) as services:
-            n = await services.knowledge_base.reindex(progress=progress)
+        async with _kb(settings, sync_faqs=False) as kb:
+            n = await kb.reindex(progress=progress)
     stderr().print(f"reindexed {n} FAQ entries")
     return 0

@@ -25,14 +25,19 @@ P(right); exact and near-exact matches of a KB question score 1.0.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.kb.faq import FaqEntry
 
 A, B, C = 1.077, 0.845, -0.071
 # near misses of support_faq_dev: best wrong score (mean, sd), its lead over the next (mean, sd)
@@ -100,3 +105,30 @@ def sample_questions(items: Sequence[tuple[str, str]], limit: int = SAMPLE_LIMIT
         return list(items)
     step = len(items) / limit
     return [items[int(i * step)] for i in range(limit)]
+
+
+def content_key(entries: Iterable[FaqEntry]) -> str:
+    """A digest of everything calibration reads: ids, questions, answers, and the corpus/coefficients."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((A, B, C, PRIOR_MEAN, PRIOR_SD, PRIOR_MARGIN, PRIOR_MARGIN_SD, chatter_corpus())).encode())
+    for e in sorted(entries, key=lambda e: e.id):
+        h.update(json.dumps([e.id, e.texts, sorted(e.answers.items())], ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def load_point(path: Path, key: str) -> OperatingPoint | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        return OperatingPoint(**data["point"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save_point(path: Path, key: str, point: OperatingPoint) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "point": asdict(point)}), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -85,6 +85,10 @@ def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | N
     strong = bool(a.sentiment and a.sentiment.strongly_negative and p.negative_sentiment_ticket)
     if not name and not strong:
         return None
+    if a.faq_match is not None and not (name and strong):
+        # "少了个菜咋整" has an answer in the KB: the customer gets it, not a ticket number. Only
+        # a complaint said angrily opens a ticket over a matching FAQ.
+        return None
     spec = p.catalog.get(name) if name else None
     priority = "urgent" if strong and name else "high" if strong else (spec.priority if spec else "normal")
     why = f"intent {name}" if name else "strongly negative sentiment"

@@ -125,6 +125,16 @@ def test_complaint_and_strong_negative_sentiment_open_tickets_with_priority() ->
     assert no_handoff.handoff_after is False
 
 
+def test_a_problem_the_knowledge_base_answers_gets_the_answer_not_a_ticket() -> None:
+    d = decide(analysis("退款一直没到账怎么办", intent="complaint", faq_score=0.8), conv(), policy())
+    assert (d.route, d.faq_id) == ("faq", "faq_001")
+    upset = decide(analysis("退款太慢了！！", sentiment="negative", strong=True, faq_score=0.8), conv(), policy())
+    assert upset.route == "faq"
+    # Said angrily *and* as a complaint, a ticket opens even though an FAQ matches.
+    angry = decide(analysis("垃圾服务我要投诉退款", intent="complaint", strong=True, faq_score=0.8), conv(), policy())
+    assert angry.route == "ticket"
+
+
 def test_collecting_fills_slots_cancels_and_answers_side_questions() -> None:
     c = conv("collecting", flow="refund_request")
     assert decide(analysis("20240601123456"), c, policy()).action == "fill_slot"

@@ -1,0 +1,53 @@
+"""The knowledge base alone, for commands that need nothing else (search_kb, add_faq, import_faq,
+reindex): the store and the KB, without training intents or loading the dialogue (seconds saved).
+Also the start-time sync of `knowledge_base.faq_file`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+
+from bot.config import ConfigError, Settings
+from bot.kb.faq_file import FaqFileError, load_faq_file
+from bot.kb.knowledge_base import KnowledgeBase
+from bot.store.factory import open_store
+
+log = structlog.get_logger(__name__)
+Progress = Callable[[int, int], None]
+
+
+async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int]:
+    """Upsert the entries of `knowledge_base.faq_file` by id (the file is not a full replacement).
+    A missing or malformed file stops the start with one line naming it (a ConfigError)."""
+    if settings.knowledge_base.faq_file is None or not settings.knowledge_base.enabled:
+        return 0, 0
+    path = settings.path(settings.knowledge_base.faq_file)
+    try:
+        entries = load_faq_file(path)
+    except FaqFileError as exc:
+        raise ConfigError(f"knowledge_base.faq_file: {exc}") from None
+    # Only changed entries are written, so a restart does not re-embed the whole file.
+    changed = [e for e in entries if kb.get(e.id) != e]
+    added, updated = await kb.upsert(changed) if changed else (0, 0)
+    log.info("faq_file_synced", path=str(path), entries=len(entries), added=added, updated=updated)
+    return added, updated
+
+
+@asynccontextmanager
+async def open_knowledge_base(
+    settings: Settings, *, sync_faqs: bool = True, progress: Progress | None = None
+) -> AsyncIterator[KnowledgeBase]:
+    store = await open_store(settings)
+    try:
+        kb = await KnowledgeBase.open(settings, store.faqs, progress=progress)
+        try:
+            if sync_faqs:
+                await sync_faq_file(settings, kb)
+            yield kb
+            await kb.settled()
+        finally:
+            await kb.close()
+    finally:
+        await store.close()

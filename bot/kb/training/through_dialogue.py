@@ -1,0 +1,162 @@
+"""`eval faq --through-dialogue`: every query as a new conversation through the whole pipeline.
+
+A throw-away service (SQLite and embedded Chroma in a temporary directory, the given config
+otherwise) gets the KB file's entries; each query is one customer's first message. It counts as a
+right answer only when the turn's route is `faq` with the expected entry; an out-of-scope query is
+declined when the route is anything but `faq` (fallback, LLM, a form). Turns that opened a ticket
+or a handoff are counted too: a question should not open either.
+
+The same run reports the bundled multilingual-e5-small alone (its best FAQ by cosine over the
+questions, at the cosine that declines as many out-of-scope queries as the service does) as the
+reference to beat.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.config import Settings
+from bot.core.events import InboundEvent
+from bot.kb.faq import FaqEntry
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ThroughDialogueReport:
+    kb_entries: int
+    in_scope: int
+    out_of_scope: int
+    right: float  # share of in-scope queries answered with the expected FAQ
+    precision: float  # right FAQ answers / all FAQ answers
+    oos_declined: float | None
+    routes: dict[str, int]
+    tickets_opened: int
+    handoffs: int
+    turn_p50_ms: float
+    turn_p95_ms: float
+    e5_alone: dict[str, float] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render_text(self) -> str:
+        pct = lambda x: "n/a" if x is None else f"{x:.1%}"  # noqa: E731
+        lines = [
+            f"FAQ through the dialogue: {self.kb_entries} KB entries, {self.in_scope} in-scope + "
+            f"{self.out_of_scope} out-of-scope queries, each a new conversation",
+            f"  right answers {pct(self.right)} of in-scope, precision {pct(self.precision)},"
+            f" out-of-scope declined {pct(self.oos_declined)}",
+            "  routes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.routes.items())),
+            f"  tickets opened {self.tickets_opened}, handoffs {self.handoffs}",
+            f"  turn latency p50 {self.turn_p50_ms:.1f} ms, p95 {self.turn_p95_ms:.1f} ms",
+        ]
+        if self.e5_alone:
+            e = self.e5_alone
+            lines.append(
+                f"  reference, multilingual-e5-small alone: top-1 {pct(e['top1'])}; declining"
+                f" {pct(e['oos_declined'])} of out-of-scope it answers {pct(e['right'])} right,"
+                f" precision {pct(e['precision'])}"
+            )
+        return "\n".join(lines)
+
+
+def _throwaway(settings: Settings, data_dir: Path) -> Settings:
+    storage = settings.storage.model_copy(update={"data_dir": data_dir, "backend": "sqlite"})
+    chroma = storage.chroma.model_copy(update={"mode": "embedded"})
+    storage = storage.model_copy(update={"chroma": chroma})
+    kb = settings.knowledge_base.model_copy(update={"faq_file": None})
+    return settings.model_copy(update={"storage": storage, "knowledge_base": kb})
+
+
+async def evaluate_through_dialogue(
+    entries: Sequence[FaqEntry],
+    queries: Sequence[tuple[str, str | None]],
+    *,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> ThroughDialogueReport:
+    from bot.app import build_services
+
+    routes: dict[str, int] = {}
+    right = answered = correct_answers = oos_decl = n_in = n_oos = tickets = handoffs = 0
+    lat: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="cs-bot-eval-") as tmp:
+        async with build_services(_throwaway(settings, Path(tmp)), sync_faqs=False) as services:
+            await services.knowledge_base.upsert(list(entries))
+            await services.knowledge_base.settled()
+            for i, (query, expected) in enumerate(queries, 1):
+                event = InboundEvent(channel="api", customer_id=f"eval-{i}", text=query, message_id=f"eval-{i}")
+                t0 = time.perf_counter()
+                body = await services.runtime.feed(event)
+                lat.append((time.perf_counter() - t0) * 1000)
+                route = body["route"]
+                routes[route] = routes.get(route, 0) + 1
+                tickets += bool(body.get("ticket_id"))
+                handoffs += route == "handoff"
+                faq = (body.get("faq") or {}).get("id") if route == "faq" else None
+                answered += faq is not None
+                if expected is None:
+                    n_oos += 1
+                    oos_decl += faq is None
+                else:
+                    n_in += 1
+                    right += faq == expected
+                correct_answers += faq is not None and faq == expected
+                if progress and (i % 20 == 0 or i == len(queries)):
+                    progress(i, len(queries))
+    reference = _e5_alone(entries, queries, oos_decl / n_oos if n_oos else 0.9)
+    return ThroughDialogueReport(
+        kb_entries=len(entries),
+        in_scope=n_in,
+        out_of_scope=n_oos,
+        right=right / max(n_in, 1),
+        precision=correct_answers / answered if answered else 0.0,
+        oos_declined=oos_decl / n_oos if n_oos else None,
+        routes=routes,
+        tickets_opened=tickets,
+        handoffs=handoffs,
+        turn_p50_ms=float(np.percentile(lat, 50)) if lat else 0.0,
+        turn_p95_ms=float(np.percentile(lat, 95)) if lat else 0.0,
+        e5_alone=reference,
+    )
+
+
+def _e5_alone(
+    entries: Sequence[FaqEntry], queries: Sequence[tuple[str, str | None]], oos_target: float
+) -> dict[str, float] | None:
+    """e5 cosine between the query and each FAQ's questions, best FAQ, one global cut-off chosen
+    to decline `oos_target` of the out-of-scope queries (generous to the reference)."""
+    from bot.kb import semantic
+
+    if not semantic.available() or not entries or not queries:
+        return None
+    enc = semantic.shared_encoder()
+    texts = [(t, i) for i, e in enumerate(entries) for t in e.texts]
+    qv = enc.passages([t for t, _ in texts])
+    owner = np.array([i for _, i in texts])
+    sims = enc.queries([q for q, _ in queries]) @ qv.T
+    best = np.full((len(queries), len(entries)), -1.0)
+    for j in range(len(entries)):
+        best[:, j] = sims[:, owner == j].max(axis=1)
+    top = best.max(axis=1)
+    pick = [entries[j].id for j in best.argmax(axis=1)]
+    oos = np.array([e is None for _, e in queries])
+    ins = ~oos
+    hit = np.array([p == e for p, (_, e) in zip(pick, queries, strict=True)])
+    cut = float(np.quantile(top[oos], min(max(oos_target, 0.0), 1.0))) if oos.any() else -1.0
+    acc = top > cut if oos.any() else np.ones(len(queries), bool)
+    return {
+        "top1": float(hit[ins].mean()) if ins.any() else 0.0,
+        "cosine_cut": cut,
+        "oos_declined": float((~acc[oos]).mean()) if oos.any() else 0.0,
+        "right": float((acc & hit)[ins].mean()) if ins.any() else 0.0,
+        "precision": float((acc & hit).sum() / max(acc.sum(), 1)),
+    }

@@ -1,0 +1,24 @@
+"""`eval faq --through-dialogue`: a right answer is a `faq` turn with the expected entry."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.kb.faq import FaqEntry
+from bot.kb.training.through_dialogue import evaluate_through_dialogue
+
+
+async def test_queries_go_through_the_whole_pipeline(settings: Settings, faqs: list[FaqEntry]) -> None:
+    queries = [
+        ("如何申请退款", "refund"),  # exact question: the FAQ answers
+        ("忘记登录密码怎么办？", "password"),
+        ("给我讲个笑话", None),  # out of scope: declined
+        ("今天天气怎么样", None),
+    ]
+    report = await evaluate_through_dialogue(faqs, queries, settings=settings)
+    assert (report.in_scope, report.out_of_scope) == (2, 2)
+    assert report.right == 1.0 and report.oos_declined == 1.0 and report.precision == 1.0
+    assert report.tickets_opened == 0 and report.routes["faq"] == 2
+    assert report.e5_alone is not None and 0.0 <= report.e5_alone["top1"] <= 1.0
+    assert "right answers 100.0%" in report.render_text()
+    # The throw-away service left nothing in the configured data directory.
+    assert not (settings.data_dir / "bot.sqlite3").exists()
