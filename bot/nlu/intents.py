@@ -50,7 +50,8 @@ _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 # Intents live in the first words; a 4,000-character message is classified on its start so its
 # n-grams cost no more than a long question's.
 MAX_CHARS = 1000
-_WEAK_QUESTION = re.compile(r"[吗么呢][？?]?$|[？?]|^请问|^(can|could|do|does|is|are|will|should) i\b",
+_WEAK_QUESTION = re.compile(r"[吗么呢][？?]?$|[？?]|^请问|是不是|能不能|可不可以|有没有|会不会"
+                            r"|^(can|could|do|does|is|are|will|should) i\b",
                             re.IGNORECASE)
 
 
@@ -61,6 +62,11 @@ def is_question(text: str) -> bool:
     if _REQUEST.search(t):
         return False
     return bool(_WEAK_QUESTION.search(t))
+
+
+def is_request(text: str) -> bool:
+    """An explicit request to act ("我要退款", "please cancel my order"), not a question."""
+    return bool(_REQUEST.search(text.strip())) and not _HOWTO.search(text.strip())
 
 
 def is_noise(text: str) -> bool:

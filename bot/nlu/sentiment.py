@@ -46,6 +46,18 @@ _NEGATION = re.compile(r"(?:不|没有|没|别|未|无)(?:太|很|怎么|是很|
 _NEGATIVE_EMOJI = frozenset("😡😠🤬😤👎💢😞😟😢😭😩😫😖😣🙄💩😒🤮🤢💔")
 _POSITIVE_EMOJI = frozenset("👍👌🙏😊😀😁😃😄🙂😍🥰😘❤💕💖👏🎉✅🌹💯😆🤗☺")
 SYMBOLS_ONLY_SCORE = 0.5
+# The languages the model has read (Chinese reviews, English phrases). Any other language would be
+# judged on stray Latin n-grams ("¿Cómo puedo solicitar un reembolso?" came out negative): neutral.
+READABLE = frozenset({"zh", "en"})
+# A question is not a review: "下单后一般多久能送到？" shares its words with complaints about late
+# delivery. Questions get this much more neutral log-odds, and a question counts as strongly
+# negative only with an explicit anger cue.
+QUESTION_BIAS = 2.0
+_ANGER = re.compile(
+    r"[!！]{2,}|投诉|垃圾|太差|差评|骗子|气死|受够|坑人|无语|什么破|搞什么|恶心|滚|"
+    r"\b(?:terrible|awful|worst|ridiculous|unacceptable|scam|wtf|furious|disgusting)\b",
+    re.IGNORECASE,
+)
 
 
 def _jieba_words(text: str) -> list[str]:
@@ -130,6 +142,7 @@ class SentimentAnalyzer:
         self.model = model
         self.strongly_negative = strongly_negative
         self._prior = np.array([1.0, np.exp(neutral_bias), 1.0], dtype=np.float32)
+        self._question_prior = np.array([1.0, np.exp(QUESTION_BIAS), 1.0], dtype=np.float32)
 
     @classmethod
     def load(cls, models_dir: Path, strongly_negative: float = STRONGLY_NEGATIVE) -> SentimentAnalyzer:
@@ -144,18 +157,25 @@ class SentimentAnalyzer:
         return analyzer
 
     def analyze(self, text: str, language: str | None = None) -> SentimentResult:
-        # One model serves every language: the features of zh (characters) and of Latin-script
-        # languages (words) do not collide, so `language` is accepted for the contract only.
-        del language
         if not text.strip():
             return SentimentResult("neutral", 0.0, False)
         if not _LETTER.search(text):
             return _symbols_only(text)
+        if language is not None and language not in READABLE:
+            return SentimentResult("neutral", 0.0, False)
+        from bot.nlu.intents import is_question  # the one definition of "this is a question"
+
+        question = is_question(text)
         p = self.model.proba(text) * self._prior
+        if question:
+            p = p * self._question_prior
         p /= p.sum()
         score = round(float(p[2] - p[0]), 4)
         label = LABELS[int(p.argmax())]
-        return SentimentResult(label, score, label == "negative" and score <= self.strongly_negative)
+        strong = label == "negative" and score <= self.strongly_negative
+        if strong and question and not _ANGER.search(text):
+            strong = False
+        return SentimentResult(label, score, strong)
 
 
 def _symbols_only(text: str) -> SentimentResult:

@@ -15,6 +15,7 @@ from bot.conversation.model import Conversation
 from bot.core.events import Route
 from bot.csat.parse import parse_rating
 from bot.nlu.analysis import Analysis
+from bot.nlu.intents import is_request
 from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
 
 
@@ -117,8 +118,10 @@ def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision
     i = a.intent
     if i is None or i.name is None or i.action != "flow" or i.confidence < p.transactional_confidence:
         return None
-    if i.is_question and a.faq_match is not None:
-        return None  # "如何退款" is a how-to question for the FAQ, "我要退款" a request
+    if a.faq_match is not None and (i.is_question or not is_request(a.text)):
+        # "如何退款" is a how-to question for the FAQ, "我要退款" a request; "话费没充上 退款要几天"
+        # asks nothing explicitly and the KB answers it, so the answer comes before any form.
+        return None
     return Decision("collect", "start_flow", f"intent {i.name} ({i.confidence:.2f})", intent=i.name)
 
 
