@@ -51,6 +51,7 @@ from bot.tickets.sla_monitor import SlaMonitor
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[int, int], None]
+KB_FEED_INTERVAL = 0.5  # seconds
 PRESENCE_INTERVAL = 30.0  # seconds between presence sweeps / queue drains
 
 
@@ -204,7 +205,18 @@ def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
         asyncio.create_task(sla.run(), name="sla-monitor"),
         asyncio.create_task(idle.run(), name="inactivity-closer"),
         asyncio.create_task(_presence_job(services), name="presence-and-queue"),
+        asyncio.create_task(_kb_feed_job(services), name="kb-change-feed"),
     ]
+
+
+async def _kb_feed_job(services: Services, every: float = KB_FEED_INTERVAL) -> None:
+    """FAQ edits made elsewhere (CLI, another worker) reach this service's index within a second."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await services.knowledge_base.refresh()
+        except Exception:  # a bad round must not stop the job
+            log.exception("kb_feed_failed")
 
 
 async def _presence_job(services: Services, every: float = PRESENCE_INTERVAL) -> None:

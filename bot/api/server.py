@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.api import customers, handoffs, stats, tickets
 from bot.api import kb as kb_routes
+from bot.api import kb_edit as kb_edit_routes
 from bot.api import messages as message_routes
 from bot.api import system as system_routes
 from bot.api.admin_token import ensure_admin_token
@@ -31,7 +32,7 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
-    feature_modules = (tickets, handoffs, customers, stats)
+    feature_modules = (tickets, handoffs, customers, stats, kb_edit_routes)
     app[OPENAPI] = document(*(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ Also the start-time sync of `knowledge_base.faq_file`."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from bot.kb.knowledge_base import KnowledgeBase
 from bot.store.factory import open_store
 
 log = structlog.get_logger(__name__)
+_DIGEST_KEY = "faq_file_sha256"
 Progress = Callable[[int, int], None]
 
 
@@ -26,11 +28,20 @@ async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int
     path = settings.path(settings.knowledge_base.faq_file)
     try:
         entries = load_faq_file(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except FaqFileError as exc:
         raise ConfigError(f"knowledge_base.faq_file: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"knowledge_base.faq_file: {path}: {exc.strerror}") from None
+    # The file is synced only when it changed since the last sync: an operator's edit of a shipped
+    # id (add_faq, the API) is not undone by the next start.
+    if await kb.store.get_meta(_DIGEST_KEY) == digest:
+        log.info("faq_file_unchanged", path=str(path), entries=len(entries))
+        return 0, 0
     # Only changed entries are written, so a restart does not re-embed the whole file.
     changed = [e for e in entries if kb.get(e.id) != e]
     added, updated = await kb.upsert(changed) if changed else (0, 0)
+    await kb.store.set_meta(_DIGEST_KEY, digest)
     log.info("faq_file_synced", path=str(path), entries=len(entries), added=added, updated=updated)
     return added, updated
 

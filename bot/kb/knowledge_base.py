@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
@@ -36,13 +36,8 @@ _INLINE_SEMANTIC = 2000
 _INLINE_CALIBRATION = 100  # entries
 log = structlog.get_logger(__name__)
 
-
-class FaqStore(Protocol):
-    async def list_faqs(self) -> list[FaqEntry]: ...
-
-    async def upsert_faqs(self, entries: Sequence[FaqEntry]) -> tuple[int, int]: ...
-
-    async def delete_faq(self, faq_id: str) -> bool: ...
+if TYPE_CHECKING:
+    from bot.store.protocols import FaqStore
 
 
 @dataclass(frozen=True)
@@ -113,6 +108,7 @@ class KnowledgeBase:
         self._search = make_search(settings, retriever)
         self._batcher = SearchBatcher(self._search.search_many, getattr(retriever.embedder, "aembed", None))
         self._background: set[asyncio.Task[None]] = set()
+        self._seq = 0  # the last change-feed entry this KB has applied
         self._recalibrating: asyncio.Task[None] | None = None
 
     @classmethod
@@ -129,6 +125,7 @@ class KnowledgeBase:
             ChromaIndex, settings.storage.chroma, settings.data_dir, retriever.embedder.name
         )
         kb = cls(settings, store, retriever, index)
+        kb._seq = await store.last_change()  # read before the rows: a write in between is replayed
         await kb._sync(await store.list_faqs(), await asyncio.to_thread(index.load), progress)
         return kb
 
@@ -276,6 +273,10 @@ class KnowledgeBase:
 
 
     @property
+    def store(self) -> FaqStore:
+        return self._store
+
+    @property
     def threshold(self) -> float:
         return self._settings.knowledge_base.similarity_threshold
 
@@ -292,33 +293,43 @@ class KnowledgeBase:
     async def upsert(self, entries: Sequence[FaqEntry]) -> tuple[int, int]:
         async with self._write_lock:
             result = await self._store.upsert_faqs(entries)
-            flat = [t for e in entries for t in e.texts]
-            vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
+            await self._apply(entries, persist=True)
+            return result
+
+    async def _apply(self, entries: Sequence[FaqEntry], *, persist: bool) -> None:
+        """Index `entries` in memory (and in Chroma when `persist`: the writer persists, readers
+        of the change feed only load)."""
+        flat = [t for e in entries for t in e.texts]
+        vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
+        if persist:
             await asyncio.to_thread(self._index.delete_many, [e.id for e in entries])
             await asyncio.to_thread(
                 self._index.put_many, [(e.id, e.texts, v) for e, v in zip(entries, vecs, strict=True)]
             )
-            sem = self._search.semantic
-            sem_vecs = await asyncio.to_thread(sem.vectors_for, list(entries)) if sem is not None else None
-            for e, v in zip(entries, vecs, strict=True):
-                self._retriever.upsert(e.id, e.texts, v)
-                self._entries[e.id] = e
-            self._search.put_texts(entries)
-            if sem is not None and sem_vecs is not None:
-                sem.put([e.id for e in entries], sem_vecs)
-                await self._recalibrate()
-            return result
+        sem = self._search.semantic
+        sem_vecs = await asyncio.to_thread(sem.vectors_for, list(entries)) if sem is not None else None
+        for e, v in zip(entries, vecs, strict=True):
+            self._retriever.upsert(e.id, e.texts, v)
+            self._entries[e.id] = e
+        self._search.put_texts(entries)
+        if sem is not None and sem_vecs is not None:
+            sem.put([e.id for e in entries], sem_vecs)
+            await self._recalibrate()
 
     async def delete(self, faq_id: str) -> bool:
         async with self._write_lock:
             found = await self._store.delete_faq(faq_id)
             await asyncio.to_thread(self._index.delete, faq_id)
-            self._retriever.remove(faq_id)
-            self._search.remove_texts(faq_id)
-            if self._search.semantic is not None:
-                self._search.semantic.remove(faq_id)
-                await self._recalibrate()
-            return self._entries.pop(faq_id, None) is not None or found
+            dropped = self._drop(faq_id)
+            await self._recalibrate()
+            return dropped or found
+
+    def _drop(self, faq_id: str) -> bool:
+        self._retriever.remove(faq_id)
+        self._search.remove_texts(faq_id)
+        if self._search.semantic is not None:
+            self._search.semantic.remove(faq_id)
+        return self._entries.pop(faq_id, None) is not None
 
     async def reindex(self, progress: Progress | None = None) -> int:
         """Drop the Chroma collection and rebuild it and the in-memory index from the store."""
@@ -326,7 +337,38 @@ class KnowledgeBase:
             entries = await self._store.list_faqs()
             await asyncio.to_thread(self._index.reset)
             await self._sync(entries, {}, progress)
+            await self._store.record_reindex()
             return len(entries)
+
+    async def refresh(self) -> int:
+        """Apply the FAQ writes other processes (the CLI, another worker) made since the last call;
+        the running service calls this about twice a second. Returns the number of changes seen."""
+        changes = await self._store.changes_since(self._seq)
+        if not changes:
+            return 0
+        async with self._write_lock:
+            changes = await self._store.changes_since(self._seq)
+            if not changes:
+                return 0
+            if any(op == "reindex" for _, _, op in changes):
+                self._seq = await self._store.last_change()
+                await self._sync(await self._store.list_faqs(), await asyncio.to_thread(self._index.load), None)
+                log.info("kb_reloaded", entries=len(self._entries))
+                return len(changes)
+            self._seq = changes[-1][0]
+            touched = list(dict.fromkeys(fid for _, fid, _ in changes if fid))
+            current = await self._store.get_faqs(touched)
+            fresh = [e for fid, e in current.items() if self._entries.get(fid) != e]
+            gone = [fid for fid in touched if fid not in current and fid in self._entries]
+            if fresh:
+                await self._apply(fresh, persist=False)
+            for fid in gone:
+                self._drop(fid)
+            if gone:
+                await self._recalibrate()
+            if fresh or gone:
+                log.info("kb_refreshed", updated=len(fresh), deleted=len(gone))
+            return len(changes)
 
     def _results(self, hits: list[KBHit]) -> list[KBResult]:
         t = self.threshold

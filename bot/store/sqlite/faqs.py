@@ -70,7 +70,8 @@ class FaqRepo:
             )
             for e in entries
         ]
-        await self._db.executemany(
+        async with self._db.transaction() as conn:
+            await conn.executemany(
             """INSERT INTO faqs (id, question, similar_questions, answers, category, tags, language,
                                  created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -79,9 +80,52 @@ class FaqRepo:
                    category = excluded.category, tags = excluded.tags, language = excluded.language,
                    updated_at = excluded.updated_at""",
             rows_out,
-        )
+            )
+            await conn.executemany(
+                "INSERT INTO kb_changes (faq_id, op, at) VALUES (?, 'upsert', ?)",
+                [(i, ts) for i in dict.fromkeys(ids)],
+            )
         updated = len(existing)
         return len(set(ids)) - updated, updated
 
     async def delete_faq(self, faq_id: str) -> bool:
-        return await self._db.execute("DELETE FROM faqs WHERE id = ?", (faq_id,)) > 0
+        async with self._db.transaction() as conn:
+            cur = await conn.execute("DELETE FROM faqs WHERE id = ?", (faq_id,))
+            if cur.rowcount > 0:
+                await conn.execute("INSERT INTO kb_changes (faq_id, op, at) VALUES (?, 'delete', ?)",
+                                   (faq_id, now_iso()))
+            return cur.rowcount > 0
+
+    async def get_faqs(self, ids: Sequence[str]) -> dict[str, FaqEntry]:
+        out: dict[str, FaqEntry] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            rows = await self._db.fetchall(
+                f"SELECT {_COLUMNS} FROM faqs WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            out.update((r["id"], _entry(r)) for r in rows)
+        return out
+
+    async def record_reindex(self) -> None:
+        await self._db.execute("INSERT INTO kb_changes (faq_id, op, at) VALUES (NULL, 'reindex', ?)", (now_iso(),))
+
+    async def last_change(self) -> int:
+        row = await self._db.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM kb_changes")
+        return int(row["seq"]) if row else 0
+
+    async def changes_since(self, seq: int, limit: int = 10_000) -> list[tuple[int, str | None, str]]:
+        """(seq, faq id, op) after `seq`, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT seq, faq_id, op FROM kb_changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        )
+        return [(int(r["seq"]), r["faq_id"], r["op"]) for r in rows]
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._db.fetchone("SELECT value FROM kb_meta WHERE key = ?", (key,))
+        return str(row["value"]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO kb_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

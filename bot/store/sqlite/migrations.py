@@ -276,4 +276,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE tickets ADD COLUMN resolution TEXT;
         """,
     ),
+    (
+        16,
+        """
+        -- The KB change feed: every FAQ write appends here in the same transaction, so a running
+        -- service applies edits made by the CLI or another worker within a second (no restart).
+        CREATE TABLE kb_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            faq_id TEXT,
+            op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'reindex')),
+            at TEXT NOT NULL
+        );
+        -- Small KB facts, e.g. the digest of the shipped faq_file last synced.
+        CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
 )
