@@ -44,6 +44,11 @@ class TransferIn(BaseModel):
     to_agent_id: str | None = Field(max_length=64, description="another agent, or null for the bot")
 
 
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keep_ticket_open: bool = False  # true: the ticket stays open for follow-up work
+
+
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["online", "away", "offline"]
@@ -149,7 +154,12 @@ async def transfer(request: web.Request) -> web.Response:
 @agent_or_admin
 async def close(request: web.Request) -> web.Response:
     agent = _agent(request)
-    conv = await _run(request.app[SERVICES].desk.close(agent, request.match_info["conversation_id"]))
+    keep = False
+    if request.can_read_body:
+        keep = (await read_json(request, CloseIn)).keep_ticket_open
+    conv = await _run(request.app[SERVICES].desk.close(
+        agent, request.match_info["conversation_id"], keep_ticket_open=keep
+    ))
     return json_response(_conv(conv))
 
 
@@ -239,7 +249,11 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
               "properties": {"to_agent_id": {"type": ["string", "null"]}}},
         codes=("403", "409"))},
     "/api/conversations/{conversation_id}/close": {"post": _with(_op(
-        "Close the chat; the customer is asked for a 1-5 rating", params=_CID), codes=("403", "409"))},
+        "Close the chat; the customer is asked for a 1-5 rating and the handoff's ticket is resolved "
+        "unless keep_ticket_open is true", params=_CID),
+        body={"type": "object", "additionalProperties": False,
+              "properties": {"keep_ticket_open": {"type": "boolean", "default": False}}},
+        codes=("403", "409"))},
     "/api/agents/me": {"get": _with(_op("The calling agent (agent token)"), codes=("403",))},
     "/api/agents/me/status": {"post": _with(_op(
         "Set presence. online: waiting chats are assigned (`assigned`). away: no NEW chats; the agent "

@@ -139,8 +139,9 @@ class AgentDesk:
         await self._queue.drain_queue()  # the agent has a free seat now
         return conv
 
-    async def close(self, agent: Agent, conversation_id: str) -> Conversation:
-        """End the chat: the conversation moves to `rating` and the customer gets the CSAT prompt."""
+    async def close(self, agent: Agent, conversation_id: str, *, keep_ticket_open: bool = False) -> Conversation:
+        """End the chat: the conversation moves to `rating` and the customer gets the CSAT prompt;
+        the handoff's ticket is resolved unless the agent keeps it open (follow-up work)."""
         conv = await self._conversation(conversation_id)
         async with self._locks.hold(conv.channel, conv.customer_id):
             conv = self._mine(await self._conversation(conversation_id), agent)
@@ -152,6 +153,9 @@ class AgentDesk:
             conv = self._machine.fire(subject, "close_by_agent")
             await self._store.conversations.save(conv)
             await self._push.send(conv, self._survey.prompt(conv.language))
+        if handoff is not None and not keep_ticket_open:
+            # Outside the lock: resolving runs the ticket-resolved hooks, which take it themselves.
+            await self._tickets.resolve(handoff.ticket_id, agent.id)
         self.changes.notify(agent.id)
         log.info("handoff_closed", conversation_id=conv.id, agent_id=agent.id)
         await self._queue.drain_queue()

@@ -48,6 +48,15 @@ class HandoffTickets:
             return None
         return view.id
 
+    async def resolve(self, ticket_id: str | None, agent_id: str) -> None:
+        """The agent closed the chat: its ticket is resolved (each lifecycle step an audit event)."""
+        if not ticket_id:
+            return
+        try:
+            await self._tickets.resolve(ticket_id, actor=agent_id, comment="chat closed by the agent")
+        except Exception:
+            log.warning("handoff_ticket_resolve_failed", ticket_id=ticket_id, exc_info=True)
+
     async def assign(self, ticket_id: str | None, agent_id: str) -> None:
         """The agent who has the chat owns its ticket."""
         if not ticket_id:

@@ -248,6 +248,22 @@ class TicketService:
 
         return await self._mutate(ticket_id, change, now)
 
+    async def resolve(self, ticket_id: str, *, actor: str, comment: str | None = None) -> TicketView:
+        """Walk an open, in-progress or waiting ticket to resolved (each step an audit event, one
+        transaction); a resolved, closed or cancelled one is left as it is."""
+        note = TicketChanges(comment=comment).validated().comment
+        actor = _actor(actor)
+        now = self._clock()
+        config = self._settings.tickets
+
+        def change(t: Ticket) -> tuple[Ticket, list[TicketEvent]]:
+            if t.status in ("resolved", "closed", "cancelled"):
+                return t, []
+            steps = self._lifecycle.path(t.status, "resolved")
+            return apply(t, TicketChanges(comment=note), steps=steps, actor=actor, now=now, config=config)
+
+        return await self._mutate(ticket_id, change, now)
+
     async def reopen(self, ticket_id: str, *, actor: str, comment: str | None = None) -> TicketView:
         """resolved → in_progress (the resolution clock restarts where it stood)."""
         changes = TicketChanges(status="in_progress", comment=comment).validated()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +89,33 @@ async def test_accept_reply_close_over_http(client: TestClient) -> None:
     assert [c["conversation_id"] for c in mine] == [conv_id]
     resp = await client.post(f"/api/conversations/{conv_id}/close", headers=auth(token))
     assert resp.status == 200 and (await resp.json())["state"] == "rating"
+
+
+async def _ticket_of(client: TestClient, conv_id: str) -> dict:
+    board = await (await client.get("/api/tickets", params={"customer_id": "cust-1"}, headers=auth())).json()
+    [ticket] = [t for t in board["tickets"] if t["conversation_id"] == conv_id]
+    return await (await client.get(f"/api/tickets/{ticket['id']}", headers=auth())).json()
+
+
+async def test_closing_the_chat_resolves_its_ticket_unless_kept_open(client: TestClient) -> None:
+    token = await add_agent(client, "alice")
+    conv_id = await queued_conversation(client)
+    await client.post(f"/api/handoffs/{conv_id}/accept", headers=auth(token))
+    resp = await client.post(f"/api/conversations/{conv_id}/close", headers=auth(token))
+    assert resp.status == 200
+    ticket = await _ticket_of(client, conv_id)
+    assert ticket["status"] == "resolved"
+    assert any("resolved" in json.dumps(e) and e.get("actor") == "alice" for e in ticket["events"]), ticket
+
+    other = await add_agent(client, "bob")
+    conv2 = await queued_conversation(client, "cust-1")
+    await client.post(f"/api/handoffs/{conv2}/accept", headers=auth(other))
+    resp = await client.post(f"/api/conversations/{conv2}/close", json={"keep_ticket_open": True}, headers=auth(other))
+    assert resp.status == 200
+    assert (await _ticket_of(client, conv2))["status"] not in ("resolved", "closed")
+    bad = await client.post(f"/api/conversations/{conv2}/close", json={"keep_ticket_open": "yes please"},
+                            headers=auth(other))
+    assert bad.status in (400, 409)
 
 
 async def test_concurrent_accepts_one_200_one_409(client: TestClient) -> None:
