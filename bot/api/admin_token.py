@@ -33,4 +33,4 @@ def ensure_admin_token(settings: Settings) -> tuple[str, Path | None]:
 
 
 def token_matches(given: str | None, expected: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
