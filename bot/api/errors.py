@@ -96,7 +96,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return ApiError(413, "too_large", "the request body is too large").response()
     except web.HTTPException as exc:
         if exc.status >= 400:
-            return ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason).response()
+            resp = ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason).response()
+            if "Allow" in exc.headers:  # a 405 must say which methods the resource takes (RFC 9110)
+                resp.headers["Allow"] = exc.headers["Allow"]
+            return resp
         raise
     except Exception:
         log.exception("unhandled_error", path=request.path)

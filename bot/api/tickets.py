@@ -12,6 +12,7 @@ from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p, _q
+from bot.customers.service import valid_customer_id
 from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
 from bot.tickets.service import (
     UNSET,
@@ -38,6 +39,13 @@ def _strip(v: str | None) -> str | None:
     return v.strip() if v is not None else None
 
 
+def _printable_id(v: str | None) -> str | None:
+    # The rule POST /api/message and GET /api/customers/{id} apply: an id stored here must be readable there.
+    if v is not None and not valid_customer_id(v):
+        raise ValueError(f"must be 1-{MAX_ID} printable characters (no control characters)")
+    return v
+
+
 class TicketIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +59,7 @@ class TicketIn(BaseModel):
     assignee: str | None = Field(None, min_length=1, max_length=MAX_ID)
 
     _blank = field_validator("customer_id", "title", "type", "conversation_id", "assignee")(_strip)
+    _ids = field_validator("customer_id", "conversation_id", "assignee")(_printable_id)
 
 
 class TicketUpdate(BaseModel):
@@ -66,6 +75,7 @@ class TicketUpdate(BaseModel):
     comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT)
 
     _blank = field_validator("assignee", "title", "type", "comment")(_strip)
+    _ids = field_validator("assignee")(_printable_id)
 
 
 async def _call(awaitable: Awaitable[T]) -> T:
