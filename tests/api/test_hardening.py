@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import ADMIN_TOKEN, auth
@@ -41,3 +43,66 @@ async def test_undecodable_authorization_header_is_401(client: TestClient) -> No
         status, data = await raw_request(client, head)
         assert status == 401, data
         assert b'"unauthorized"' in data
+
+
+async def test_405_names_the_allowed_methods(client: TestClient) -> None:
+    resp = await client.delete("/api/tickets", headers=auth())
+    assert resp.status == 405
+    assert set(resp.headers["Allow"].split(",")) >= {"GET", "POST"}
+    assert (await resp.json())["error"] == "method_not_allowed"
+
+
+async def test_raw_utf8_query_string_is_answered_400_without_a_traceback(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # curl sends `?q=退款` unencoded; aiohttp's parser refuses such a request line before any handler.
+    head = ("GET /api/kb/search?q=退款&phone=13812345678 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            f"Authorization: Bearer {ADMIN_TOKEN}\r\n\r\n").encode()
+    with caplog.at_level(logging.DEBUG):
+        status, _ = await raw_request(client, head)
+    assert status == 400
+    logged = caplog.text + "".join(str(r.exc_info) + r.getMessage() for r in caplog.records)
+    assert "Traceback" not in logged and "bad request" in logged
+    assert ADMIN_TOKEN not in logged and "13812345678" not in logged and "q=" not in logged
+
+
+async def test_malformed_header_with_the_admin_token_is_not_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    head = (f"GET /api/tickets?email=ann@example.com HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
+            "Bad Header\x01: 1\r\nConnection: close\r\n\r\n").encode()
+    with caplog.at_level(logging.DEBUG):
+        status, _ = await raw_request(client, head)
+    assert status == 400
+    logged = caplog.text + "".join(str(r.exc_info) + r.getMessage() for r in caplog.records)
+    assert ADMIN_TOKEN not in logged and "ann@example.com" not in logged and "Traceback" not in logged
+
+
+@pytest.mark.parametrize("field", ["customer_id", "conversation_id", "assignee"])
+@pytest.mark.parametrize("bad", ["a\x00b", "a\x07", "a\nb", "a\u200bb"])
+async def test_ticket_ids_with_control_characters_are_400_naming_the_field(
+    client: TestClient, field: str, bad: str
+) -> None:
+    body = {"customer_id": "cust-1", "title": "退款", field: bad}
+    resp = await client.post("/api/tickets", json=body, headers=auth())
+    assert resp.status == 400
+    err = await resp.json()
+    assert err["field"] == field and "control characters" in err["message"]
+    listed = await (await client.get("/api/tickets", headers=auth())).json()
+    assert listed["total"] == 0
+
+
+def test_access_log_line_has_the_path_but_no_query_string_or_token(caplog: pytest.LogCaptureFixture) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.api.server_logs import SafeAccessLogger
+
+    request = make_mocked_request("GET", "/api/kb/search?q=13812345678&email=ann@example.com",
+                                  headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    logger = logging.getLogger("test.access")
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        SafeAccessLogger(logger, "").log(request, web.Response(status=200, text="ok"), 0.01)
+    line = caplog.records[-1].getMessage()
+    assert "GET /api/kb/search 200" in line
+    assert "13812345678" not in line and "ann@example.com" not in line and ADMIN_TOKEN not in line
