@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
@@ -103,6 +104,17 @@ def _actor(request: web.Request) -> str:
     return str(getattr(actor, "id", str(actor)))
 
 
+async def _check_reach(request: web.Request, ticket_id: str) -> None:
+    """An agent works only tickets of their own or queued conversations (or assigned to them)."""
+    actor = request[ACTOR]
+    if not isinstance(actor, Agent):
+        return
+    service = _service(request)
+    await _call(service.get(ticket_id))  # unknown ids stay 404
+    if not await service.visible(ticket_id, actor.id):
+        raise ApiError(403, "forbidden", f"ticket {ticket_id} is not of a conversation you handle or that is queued")
+
+
 def _int(request: web.Request, name: str, default: int) -> int:
     raw = request.query.get(name, "")
     if not raw:
@@ -130,6 +142,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         customer_id=request.query.get("customer_id") or None,
         page=_int(request, "page", 1),
         page_size=_int(request, "page_size", 50),
+        visible_to=actor.id if isinstance(actor := request[ACTOR], Agent) else None,
     ))
     return json_response(page.as_dict())
 
@@ -147,6 +160,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 @routes.get("/api/tickets/{ticket_id}")
 @agent_or_admin
 async def get_ticket(request: web.Request) -> web.Response:
+    await _check_reach(request, request.match_info["ticket_id"])
     view = await _call(_service(request).get(request.match_info["ticket_id"]))
     return json_response(view.as_dict())
 
@@ -156,6 +170,12 @@ async def get_ticket(request: web.Request) -> web.Response:
 async def update_ticket(request: web.Request) -> web.Response:
     body = await read_json(request, TicketUpdate)
     given = body.model_fields_set
+    ticket_id = request.match_info["ticket_id"]
+    await _check_reach(request, ticket_id)
+    actor = request[ACTOR]
+    if isinstance(actor, Agent) and "assignee" in given and body.assignee not in (None, actor.id):
+        raise ApiError(403, "forbidden", "an agent can assign a ticket only to themselves; ask an admin to reassign",
+                       field="assignee")
     changes = TicketChanges(
         status=body.status,
         priority=body.priority,
@@ -168,7 +188,7 @@ async def update_ticket(request: web.Request) -> web.Response:
     )
     if changes.is_empty():
         raise ApiError(400, "invalid_request", f"give at least one of {', '.join(TicketUpdate.model_fields)}")
-    view = await _call(_service(request).update(request.match_info["ticket_id"], changes, actor=_actor(request)))
+    view = await _call(_service(request).update(ticket_id, changes, actor=_actor(request)))
     return json_response(view.as_dict())
 
 
