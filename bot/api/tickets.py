@@ -16,6 +16,8 @@ from bot.api.openapi import _op, _p, _q
 from bot.customers.service import valid_customer_id
 from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
 from bot.tickets.service import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     UNSET,
     IllegalTransition,
     InvalidTicketInput,
@@ -199,20 +201,27 @@ def _with_body(op: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
 
 _put = _with_body(_op("Change a ticket: status (lifecycle-checked), priority, assignee, fields, comment",
                       params=[_p("ticket_id")]), TicketUpdate)
+_put["requestBody"]["content"]["application/json"]["schema"]["minProperties"] = 1
 _put["responses"]["409"] = {"description": "illegal status change (`allowed` lists the next states), or a field "
                                            "change (`fields`) on a closed or cancelled ticket"}
+_put["responses"]["403"] = {"description": "agent token: the ticket is not in the agent's reach, or the agent "
+                                           "tried to assign it to someone else"}
+_get = _op("A ticket with its audit trail and SLA status", params=[_p("ticket_id")])
+_get["responses"]["403"] = {"description": "agent token: the ticket is not of a conversation the agent handles, "
+                                           "one waiting in the queue, or assigned to them"}
+_post = _with_body(_op("Open a ticket (SLA due times set, auto-assigned if enabled)"), TicketIn)
+_post["responses"]["201"] = _post["responses"].pop("200")
+_post["responses"]["201"]["description"] = "Created"
 
 # Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/tickets": {
-        "get": _op("List tickets, newest first (paged)", params=[
-            _q("status"), _q("priority"), _q("assignee"), _q("customer_id"), _q("page", "integer"),
-            _q("page_size", "integer"),
+        "get": _op("List tickets, newest first (paged); an agent sees only the tickets in reach", params=[
+            _q("status"), _q("priority"), _q("assignee"), _q("customer_id"),
+            _q("page", "integer", minimum=1, maximum=MAX_PAGE),
+            _q("page_size", "integer", minimum=1, maximum=MAX_PAGE_SIZE),
         ]),
-        "post": _with_body(_op("Open a ticket (SLA due times set, auto-assigned if enabled)"), TicketIn),
+        "post": _post,
     },
-    "/api/tickets/{ticket_id}": {
-        "get": _op("A ticket with its audit trail and SLA status", params=[_p("ticket_id")]),
-        "put": _put,
-    },
+    "/api/tickets/{ticket_id}": {"get": _get, "put": _put},
 }

@@ -106,3 +106,21 @@ def test_access_log_line_has_the_path_but_no_query_string_or_token(caplog: pytes
     line = caplog.records[-1].getMessage()
     assert "GET /api/kb/search 200" in line
     assert "13812345678" not in line and "ann@example.com" not in line and ADMIN_TOKEN not in line
+
+
+async def test_openapi_lists_the_statuses_and_limits_the_routes_enforce(client: TestClient) -> None:
+    doc = await (await client.get("/api/openapi.json")).json()
+    paths = doc["paths"]
+    assert {"201", "400", "401", "413", "415"} <= set(paths["/api/tickets"]["post"]["responses"])
+    assert {"403", "409", "413", "415"} <= set(paths["/api/tickets/{ticket_id}"]["put"]["responses"])
+    assert "403" in paths["/api/tickets/{ticket_id}"]["get"]["responses"]
+    assert "201" in paths["/api/customers/{customer_id}"]["put"]["responses"]
+    assert {"413", "415", "503"} <= set(paths["/api/message"]["post"]["responses"])
+    params = {p["name"]: p["schema"] for p in paths["/api/tickets"]["get"]["parameters"]}
+    assert params["page_size"]["minimum"] == 1 and params["page_size"]["maximum"] == 200
+    search = {p["name"]: p["schema"] for p in paths["/api/kb/search"]["get"]["parameters"]}
+    assert search["top_k"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert search["q"]["maxLength"] == 4000
+    # And the server does refuse what the document says is out of range.
+    assert (await client.get("/api/tickets?page_size=201", headers=auth())).status == 400
+    assert (await client.get("/api/kb/search?q=x&top_k=101", headers=auth())).status == 400
