@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.private import private_dir
 
 TOKEN_FILE = "admin_token"
 
@@ -23,7 +24,7 @@ def ensure_admin_token(settings: Settings) -> tuple[str, Path | None]:
     path = admin_token_path(settings)
     if path.is_file():
         return path.read_text(encoding="utf-8").strip(), None
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     token = secrets.token_urlsafe(32)
     # Create with 0600 from the start so the token is never readable by others, even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -33,4 +34,4 @@ def ensure_admin_token(settings: Settings) -> tuple[str, Path | None]:
 
 
 def token_matches(given: str | None, expected: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())

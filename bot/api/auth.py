@@ -27,10 +27,21 @@ def agent_or_admin(handler: Handler) -> Handler:
     return handler
 
 
+class _Malformed(Exception):
+    """An Authorization header no token we issue could match (bytes that are not printable ASCII)."""
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    # Tokens are printable ASCII. aiohttp hands undecodable header bytes over as surrogates,
+    # which would blow up as soon as anything encodes them.
+    if not (token.isascii() and token.isprintable()):
+        raise _Malformed
+    return token
 
 
 @web.middleware
@@ -39,7 +50,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     need = getattr(route_handler, "auth", "admin")
     if need == "public" or request.match_info.http_exception is not None:
         return await handler(request)
-    token = _bearer(request)
+    try:
+        token = _bearer(request)
+    except _Malformed:
+        raise ApiError(401, "unauthorized", "malformed bearer token (tokens are printable ASCII)") from None
     if token is None:
         raise ApiError(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)")
     if token_matches(token, request.app[ADMIN_TOKEN]):

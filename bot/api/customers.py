@@ -73,6 +73,11 @@ _PROFILE = {
 }
 
 
+def _with_403(op: dict[str, Any]) -> dict[str, Any]:
+    op["responses"]["403"] = {"$ref": "#/components/responses/Error"}
+    return op
+
+
 def _put_op() -> dict[str, Any]:
     op = _op("Create or update a customer profile (omitted fields unchanged)", params=[_p("customer_id")])
     op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _PROFILE}}}
@@ -82,8 +87,8 @@ def _put_op() -> dict[str, Any]:
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/customers/{customer_id}": {
-        "get": _op("Customer profile with ticket count and CSAT (unmasked: admin, or the serving agent)",
-                   params=[_p("customer_id")]),
+        "get": _with_403(_op("Customer profile with ticket count and CSAT (unmasked: admin, or the serving agent)",
+                             params=[_p("customer_id", minLength=1, maxLength=128)])),
         "put": _put_op(),
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 log = structlog.get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
+MAX_DEPTH = 32  # no request model nests deeper than a few levels; deeper JSON is abuse
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -49,10 +51,14 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from None
+    if _depth(text) > MAX_DEPTH:  # checked before parsing: json.loads recurses and would overflow the stack
+        raise ApiError(400, "invalid_json", f"JSON nested too deeply (more than {MAX_DEPTH} levels)")
     try:
         data = json.loads(text) if text.strip() else None
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", f"JSON nested too deeply (more than {MAX_DEPTH} levels)") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
     try:
@@ -62,6 +68,22 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         field = ".".join(str(p) for p in first["loc"]) or None
         msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         raise ApiError(400, "invalid_request", f"{field}: {msg}" if field else msg, field=field) from None
+
+
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays/objects in `text`, skipping string contents (no recursion)."""
+    depth = deepest = 0
+    for m in _STRUCTURE.finditer(text):
+        c = m.group(0)
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
 
 
 @web.middleware
@@ -74,7 +96,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return ApiError(413, "too_large", "the request body is too large").response()
     except web.HTTPException as exc:
         if exc.status >= 400:
-            return ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason).response()
+            resp = ApiError(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason).response()
+            if "Allow" in exc.headers:  # a 405 must say which methods the resource takes (RFC 9110)
+                resp.headers["Allow"] = exc.headers["Allow"]
+            return resp
         raise
     except Exception:
         log.exception("unhandled_error", path=request.path)

@@ -229,7 +229,8 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/handoffs": {"get": _op(
         "Handoff queue (waiting, with positions) and the caller's own chats; masked customer cards. "
         "Long poll: wait=seconds (<=30) returns early when `version` passes `since`.",
-        params=[_q("wait", "integer"), _q("since", "integer"), _q("last", "integer")])},
+        params=[_q("wait", "integer", minimum=0, maximum=MAX_WAIT), _q("since", "integer", minimum=-1, maximum=2**62),
+                _q("last", "integer", minimum=0, maximum=50)])},
     "/api/handoffs/{conversation_id}": {"get": _with(_op(
         "One queued or assigned conversation: transcript, handoff, masked customer card", params=_CID),
         codes=("403",))},

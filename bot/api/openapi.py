@@ -29,12 +29,21 @@ def _op(summary: str, *, body: str | None = None, params: list[dict[str, Any]] |
     return op
 
 
-def _q(name: str, type_: str = "string", required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": {"type": type_}}
+def _q(name: str, type_: str = "string", required: bool = False, **limits: Any) -> dict[str, Any]:
+    """A query parameter; `limits` are JSON-schema keywords the handler enforces (minimum, maxLength …)."""
+    return {"name": name, "in": "query", "required": required, "schema": {"type": type_, **limits}}
 
 
-def _p(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _p(name: str, **limits: Any) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", **limits}}
+
+
+def _status(op: dict[str, Any], code: str, description: str) -> dict[str, Any]:
+    op["responses"][code] = {**_ERROR_BODY, "description": description}
+    return op
+
+
+_ERROR_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 # The foundation's paths; feature route modules add theirs as `OPENAPI_PATHS` (see document()).
@@ -42,15 +51,22 @@ PATHS: dict[str, dict[str, Any]] = {
     "/healthz": {"get": _op("Liveness and readiness", secure=False)},
     "/metrics": {"get": _op("Prometheus metrics", secure=False)},
     "/api/openapi.json": {"get": _op("This document", secure=False)},
-    "/api/message": {"post": _op("Send a customer message to the bot", body="MessageIn", response="TurnResult")},
+    "/api/message": {"post": _status(
+        _op("Send a customer message to the bot", body="MessageIn", response="TurnResult"),
+        "503", "the service is shutting down; retry shortly")},
     "/api/conversations/{conversation_id}/messages": {
-        "get": _op("Conversation transcript", params=[_p("conversation_id"), _q("limit", "integer")])
+        "get": _op("Conversation transcript (at most 1000 messages)",
+                   params=[_p("conversation_id"), _q("limit", "integer", minimum=1)])
     },
     "/api/conversations/{conversation_id}/decisions": {
         "get": _op("Router decisions with reasons and scores", params=[_p("conversation_id")])
     },
     "/api/kb/search": {
-        "get": _op("Search the knowledge base", params=[_q("q", required=True), _q("top_k", "integer")])
+        "get": _op("Search the knowledge base", params=[
+            _q("q", required=True, minLength=1, maxLength=4000, pattern=r"\S"),
+            _q("top_k", "integer", minimum=1, maximum=100),
+            _q("explain", enum=["0", "1", "true", "false"]),
+        ])
     },
 }
 
@@ -94,6 +110,11 @@ def document(*extra_paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for extra in extra_paths:
         for path, ops in extra.items():
             paths.setdefault(path, {}).update(ops)
+    for ops in paths.values():
+        for op in ops.values():
+            if "requestBody" in op:  # read_json's refusals and the server's body limit
+                op["responses"].setdefault("413", {**_ERROR_BODY, "description": "the body is larger than 64 KiB"})
+                op["responses"].setdefault("415", {**_ERROR_BODY, "description": "the body is not application/json"})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Customer-service bot API", "version": bot.__version__},

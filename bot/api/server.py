@@ -20,6 +20,7 @@ from bot.api.errors import error_middleware
 from bot.api.keys import METRICS, OPENAPI, SERVICES
 from bot.api.metrics import Metrics
 from bot.api.openapi import document
+from bot.api.server_logs import SafeAccessLogger, install_server_log_filter
 from bot.app import build_services
 from bot.config import Settings
 
@@ -29,6 +30,7 @@ MAX_BODY = 64 * 1024  # a 4,000-character message is ~12 KB of UTF-8; anything m
 
 
 def create_app(settings: Settings, *, background: bool = False) -> web.Application:
+    install_server_log_filter()
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
@@ -52,7 +54,9 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
 async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM; in-flight turns finish before the store closes."""
     app = create_app(settings, background=True)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.server.shutdown_timeout)
+    # Access lines at info on the aiohttp.access logger (configure_logging keeps it at warning unless
+    # the level is debug); the path only, never the query string or a header.
+    runner = web.AppRunner(app, access_log_class=SafeAccessLogger, shutdown_timeout=settings.server.shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=1024)
     await site.start()

@@ -20,19 +20,19 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             f"Support KPIs over a period ({PERIOD_HELP}; default 7d): first response and resolution times, "
             "resolution rate, bot containment, handoff rate, SLA attainment, CSAT, distributions, daily trend",
-            params=[_q("period")],
+            params=[_q("period", pattern=r"^\s*[0-9]{1,6}\s*[hdwHDW]\s*$")],
         )
     },
     "/api/stats/agents/{agent_id}": {
         "get": _op(
             "One agent's performance: tickets, handoffs, first response, handle time, CSAT, SLA",
-            params=[_p("agent_id"), {**_q("days", "integer"), "description": _DAYS}],
+            params=[_p("agent_id"), {**_q("days", "integer", minimum=1, maximum=MAX_DAYS), "description": _DAYS}],
         )
     },
     "/api/stats/satisfaction": {
         "get": _op(
             "CSAT: distribution, average, % satisfied, by agent, by channel, recent low ratings",
-            params=[{**_q("days", "integer"), "description": _DAYS}],
+            params=[{**_q("days", "integer", minimum=1, maximum=MAX_DAYS), "description": _DAYS}],
         )
     },
 }

@@ -8,12 +8,16 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op, _p, _q
+from bot.customers.service import valid_customer_id
 from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
 from bot.tickets.service import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     UNSET,
     IllegalTransition,
     InvalidTicketInput,
@@ -38,6 +42,13 @@ def _strip(v: str | None) -> str | None:
     return v.strip() if v is not None else None
 
 
+def _printable_id(v: str | None) -> str | None:
+    # The rule POST /api/message and GET /api/customers/{id} apply: an id stored here must be readable there.
+    if v is not None and not valid_customer_id(v):
+        raise ValueError(f"must be 1-{MAX_ID} printable characters (no control characters)")
+    return v
+
+
 class TicketIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +62,7 @@ class TicketIn(BaseModel):
     assignee: str | None = Field(None, min_length=1, max_length=MAX_ID)
 
     _blank = field_validator("customer_id", "title", "type", "conversation_id", "assignee")(_strip)
+    _ids = field_validator("customer_id", "conversation_id", "assignee")(_printable_id)
 
 
 class TicketUpdate(BaseModel):
@@ -66,6 +78,7 @@ class TicketUpdate(BaseModel):
     comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT)
 
     _blank = field_validator("assignee", "title", "type", "comment")(_strip)
+    _ids = field_validator("assignee")(_printable_id)
 
 
 async def _call(awaitable: Awaitable[T]) -> T:
@@ -91,6 +104,17 @@ def _service(request: web.Request) -> TicketService:
 def _actor(request: web.Request) -> str:
     actor = request[ACTOR]
     return str(getattr(actor, "id", str(actor)))
+
+
+async def _check_reach(request: web.Request, ticket_id: str) -> None:
+    """An agent works only tickets of their own or queued conversations (or assigned to them)."""
+    actor = request[ACTOR]
+    if not isinstance(actor, Agent):
+        return
+    service = _service(request)
+    await _call(service.get(ticket_id))  # unknown ids stay 404
+    if not await service.visible(ticket_id, actor.id):
+        raise ApiError(403, "forbidden", f"ticket {ticket_id} is not of a conversation you handle or that is queued")
 
 
 def _int(request: web.Request, name: str, default: int) -> int:
@@ -120,6 +144,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         customer_id=request.query.get("customer_id") or None,
         page=_int(request, "page", 1),
         page_size=_int(request, "page_size", 50),
+        visible_to=actor.id if isinstance(actor := request[ACTOR], Agent) else None,
     ))
     return json_response(page.as_dict())
 
@@ -137,6 +162,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 @routes.get("/api/tickets/{ticket_id}")
 @agent_or_admin
 async def get_ticket(request: web.Request) -> web.Response:
+    await _check_reach(request, request.match_info["ticket_id"])
     view = await _call(_service(request).get(request.match_info["ticket_id"]))
     return json_response(view.as_dict())
 
@@ -146,6 +172,12 @@ async def get_ticket(request: web.Request) -> web.Response:
 async def update_ticket(request: web.Request) -> web.Response:
     body = await read_json(request, TicketUpdate)
     given = body.model_fields_set
+    ticket_id = request.match_info["ticket_id"]
+    await _check_reach(request, ticket_id)
+    actor = request[ACTOR]
+    if isinstance(actor, Agent) and "assignee" in given and body.assignee not in (None, actor.id):
+        raise ApiError(403, "forbidden", "an agent can assign a ticket only to themselves; ask an admin to reassign",
+                       field="assignee")
     changes = TicketChanges(
         status=body.status,
         priority=body.priority,
@@ -158,7 +190,7 @@ async def update_ticket(request: web.Request) -> web.Response:
     )
     if changes.is_empty():
         raise ApiError(400, "invalid_request", f"give at least one of {', '.join(TicketUpdate.model_fields)}")
-    view = await _call(_service(request).update(request.match_info["ticket_id"], changes, actor=_actor(request)))
+    view = await _call(_service(request).update(ticket_id, changes, actor=_actor(request)))
     return json_response(view.as_dict())
 
 
@@ -169,20 +201,27 @@ def _with_body(op: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
 
 _put = _with_body(_op("Change a ticket: status (lifecycle-checked), priority, assignee, fields, comment",
                       params=[_p("ticket_id")]), TicketUpdate)
+_put["requestBody"]["content"]["application/json"]["schema"]["minProperties"] = 1
 _put["responses"]["409"] = {"description": "illegal status change (`allowed` lists the next states), or a field "
                                            "change (`fields`) on a closed or cancelled ticket"}
+_put["responses"]["403"] = {"description": "agent token: the ticket is not in the agent's reach, or the agent "
+                                           "tried to assign it to someone else"}
+_get = _op("A ticket with its audit trail and SLA status", params=[_p("ticket_id")])
+_get["responses"]["403"] = {"description": "agent token: the ticket is not of a conversation the agent handles, "
+                                           "one waiting in the queue, or assigned to them"}
+_post = _with_body(_op("Open a ticket (SLA due times set, auto-assigned if enabled)"), TicketIn)
+_post["responses"]["201"] = _post["responses"].pop("200")
+_post["responses"]["201"]["description"] = "Created"
 
 # Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/tickets": {
-        "get": _op("List tickets, newest first (paged)", params=[
-            _q("status"), _q("priority"), _q("assignee"), _q("customer_id"), _q("page", "integer"),
-            _q("page_size", "integer"),
+        "get": _op("List tickets, newest first (paged); an agent sees only the tickets in reach", params=[
+            _q("status"), _q("priority"), _q("assignee"), _q("customer_id"),
+            _q("page", "integer", minimum=1, maximum=MAX_PAGE),
+            _q("page_size", "integer", minimum=1, maximum=MAX_PAGE_SIZE),
         ]),
-        "post": _with_body(_op("Open a ticket (SLA due times set, auto-assigned if enabled)"), TicketIn),
+        "post": _post,
     },
-    "/api/tickets/{ticket_id}": {
-        "get": _op("A ticket with its audit trail and SLA status", params=[_p("ticket_id")]),
-        "put": _put,
-    },
+    "/api/tickets/{ticket_id}": {"get": _get, "put": _put},
 }

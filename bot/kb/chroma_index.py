@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from bot.config import ChromaConfig
+from bot.core.private import private_dir, restrict_tree
 
 _BATCH = 2000
 
@@ -40,11 +41,17 @@ class ChromaIndex:
         if cfg.mode == "server":
             self._client: Any = chromadb.HttpClient(host=cfg.host, port=cfg.port, settings=chroma_settings)
         else:
-            path = data_dir / "chroma"
-            path.mkdir(parents=True, exist_ok=True)
+            path = private_dir(data_dir / "chroma")
             self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self._path = path if cfg.mode != "server" else None
         self.name = collection_name(embedder_name)
         self._col = self._open()
+        self._restrict()
+
+    def _restrict(self) -> None:
+        """Chroma creates its SQLite file and HNSW segment files itself; make them owner-only."""
+        if self._path is not None:
+            restrict_tree(self._path)
 
     def _open(self) -> Any:
         return self._client.get_or_create_collection(
@@ -75,6 +82,7 @@ class ChromaIndex:
             metadatas=[{"faq_id": faq_id, "i": i} for i in range(len(texts))],
             embeddings=np.asarray(vectors, dtype=np.float32),
         )
+        self._restrict()
 
     def put_many(self, items: Sequence[tuple[str, Sequence[str], np.ndarray]]) -> None:
         """Bulk insert of FAQs not stored yet (rebuilds and first start)."""
@@ -95,6 +103,7 @@ class ChromaIndex:
                 metadatas=metas[s : s + _BATCH],
                 embeddings=np.asarray(vecs[s : s + _BATCH], dtype=np.float32),
             )
+        self._restrict()
 
     def delete(self, faq_id: str) -> None:
         self._col.delete(where={"faq_id": faq_id})
@@ -110,6 +119,7 @@ class ChromaIndex:
         except Exception:
             pass
         self._col = self._open()
+        self._restrict()
 
     def count(self) -> int:
         return int(self._col.count())

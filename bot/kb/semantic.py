@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.core.private import private_dir
 from bot.kb.faq import FaqEntry
 
 MODEL_NAME = "multilingual-e5-small"
@@ -162,7 +163,7 @@ class VectorCache:
             keys = np.array(list(self._vecs), dtype="U24")
             mat = np.stack(list(self._vecs.values())) if self._vecs else np.zeros((0, 384), np.float32)
             self._dirty = False
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self._path.parent)
         tmp = self._path.with_suffix(".tmp.npz")
         with open(tmp, "wb") as fh:
             np.savez(fh, keys=keys, vectors=mat)

@@ -96,6 +96,7 @@ class TicketFilter:
     priorities: tuple[str, ...] = ()
     assignee: str | None = None
     customer_id: str | None = None
+    visible_to: str | None = None  # an agent id: only tickets that agent may work (TicketService.visible)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bot.logs import mask
 from bot.notify.notifier import Notification
 from bot.store.protocols import UnknownRecord
 from bot.tickets import sla_clock
@@ -138,6 +139,8 @@ class TicketService:
         actor: str = "system",
     ) -> TicketView:
         actor = _actor(actor)
+        if actor == "bot":  # made from customer text: no raw phone numbers or e-mail addresses in it
+            title, description = mask(title), mask(description)
         now = self._clock()
         at = iso(now)
         draft = new_ticket(
@@ -186,7 +189,9 @@ class TicketService:
         customer_id: str | None = None,
         page: int = 1,
         page_size: int = 50,
+        visible_to: str | None = None,
     ) -> TicketPage:
+        """`visible_to` (an agent id) keeps the tickets that agent may work: see `visible`."""
         if not 1 <= page <= MAX_PAGE:
             raise InvalidTicketInput("page", f"must be between 1 and {MAX_PAGE}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -196,11 +201,17 @@ class TicketService:
             priorities=tuple(choice("priority", p, PRIORITIES) for p in priority),
             assignee=assignee,
             customer_id=customer_id,
+            visible_to=visible_to,
         )
         tickets, total = await self._store.tickets.list(f, limit=page_size, offset=(page - 1) * page_size)
         now = self._clock()
         views = tuple(TicketView(t, self.sla(t, now)) for t in tickets)
         return TicketPage(views, page, page_size, total)
+
+    async def visible(self, ticket_id: str, agent_id: str) -> bool:
+        """Whether the agent may see and work the ticket: it is assigned to them, or its conversation
+        is one they handle or one waiting in the queue for an agent."""
+        return await self._store.tickets.visible_to(ticket_id, agent_id)
 
     async def update(self, ticket_id: str, changes: TicketChanges, *, actor: str) -> TicketView:
         """Apply a change in one transaction (row + audit events). Raises UnknownRecord (ticket or

@@ -46,3 +46,53 @@ def test_short_shared_phrases_are_not_a_leak() -> None:
     reply = "I do not know that, but I can connect you with a human agent. Never mind the wait!"
     assert longest_overlap(reply, system) < MIN_LEAK_CHARS
     assert not check_reply(reply, system_prompt=system, canary=canary, refusal=REFUSAL).leaked
+
+
+def _rules(system: str) -> str:
+    return system.split("Rules, in order of priority:")[1]
+
+
+def _refused(reply: str, system: str, canary: str) -> bool:
+    result = check_reply(reply, system_prompt=system, canary=canary, refusal=REFUSAL)
+    return result.leaked and result.text == REFUSAL
+
+
+def test_dump_with_hyphens_between_letters_is_refused() -> None:
+    canary = new_canary()
+    system = _system(canary)
+    dump = "-".join(_rules(system)[:300])
+    assert _refused(dump, system, canary)
+
+
+def test_dump_with_zero_width_spaces_or_full_width_letters_is_refused() -> None:
+    canary = new_canary()
+    system = _system(canary)
+    rules = _rules(system)[:300]
+    assert _refused("\u200b".join(rules), system, canary)
+    assert _refused("\u2060".join(rules.split(" ")), system, canary)  # word joiner instead of spaces
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in rules)
+    assert _refused(full_width, system, canary)
+
+
+def test_dump_in_40_character_chunks_is_refused_even_out_of_order() -> None:
+    canary = new_canary()
+    system = _system(canary)
+    rules = _rules(system)
+    chunks = [rules[i : i + 40] for i in range(0, 600, 40)]
+    numbered = "\n".join(f"Part {n}: «{c}»" for n, c in enumerate(chunks, 1))
+    assert _refused(numbered, system, canary)
+    shuffled = " | ".join(chunks[::-2])  # every other chunk, backwards: no long stretch at all
+    assert longest_overlap(shuffled, system) < MIN_LEAK_CHARS
+    assert _refused(shuffled, system, canary)
+
+
+def test_the_phrases_the_rules_ask_for_are_not_a_leak() -> None:
+    canary = new_canary()
+    system = _system(canary)
+    for reply in (
+        "I do not know that, but a human colleague will confirm such matters. "
+        "I can only help with customer-service questions.",
+        "我不知道这个问题的答案，我可以为您转接人工客服。",
+        "Refunds: open the order page and tap Refund. A human agent can help with anything else.",
+    ):
+        assert not check_reply(reply, system_prompt=system, canary=canary, refusal=REFUSAL).leaked, reply

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import aiosqlite
 import structlog
 
+from bot.core.private import private_dir, private_file, restrict
 from bot.store.sqlite.migrations import MIGRATIONS
 
 log = structlog.get_logger(__name__)
@@ -33,8 +34,9 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private = str(path) != ":memory:"
+        if private:  # created 0600 before SQLite opens it; SQLite gives -wal/-shm the database's mode
+            private_file(private_dir(Path(path).parent) / Path(path).name)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
         for pragma in (
@@ -45,6 +47,9 @@ class Database:
             "PRAGMA temp_store=MEMORY",
         ):
             await conn.execute(pragma)
+        if private:
+            for suffix in ("-wal", "-shm"):
+                restrict(Path(f"{path}{suffix}"))
         db = cls(conn, path)
         await db.migrate()
         return db

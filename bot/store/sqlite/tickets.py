@@ -104,7 +104,16 @@ def _where(f: TicketFilter) -> tuple[str, list[Any]]:
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if f.visible_to is not None:
+        clauses.append(_VISIBLE)
+        params.extend([f.visible_to, f.visible_to])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+# A ticket an agent may work: assigned to them, or of a conversation in an open handoff that is
+# theirs or still waiting in the queue (unassigned). Same reach as HandoffRepo.visible_to.
+_VISIBLE = """(assignee = ? OR conversation_id IN (
+    SELECT conversation_id FROM handoffs WHERE ended_at IS NULL AND (agent_id = ? OR assigned_at IS NULL)))"""
 
 
 class TicketRepo:
@@ -186,6 +195,11 @@ class TicketRepo:
             [*params, limit, offset],
         )
         return [Ticket.from_row(r) for r in rows], count["n"] if count else 0
+
+    async def visible_to(self, ticket_id: str, agent_id: str) -> bool:
+        row = await self._db.fetchone(f"SELECT 1 FROM tickets WHERE id = ? AND {_VISIBLE}",
+                                      (ticket_id, agent_id, agent_id))
+        return row is not None
 
     async def agent_exists(self, agent_id: str) -> bool:
         return await self._db.fetchone("SELECT 1 FROM agents WHERE id = ?", (agent_id,)) is not None

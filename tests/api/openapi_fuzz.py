@@ -1,0 +1,94 @@
+"""Schemathesis against /api/openapi.json: every check, seeded, a few examples per operation.
+
+NOT YET PART OF THE SUITE (file name without `test_`): run it explicitly with
+`python -m pytest -q -p no:cacheprovider tests/api/openapi_fuzz.py`. Open findings when it was
+parked: /api/message `channel` must be documented as the enabled channels (enum built per
+request); id fields/paths need a documented pattern the server applies exactly (valid_customer_id
+uses str.isprintable, which no JSON-schema pattern expresses); empty or repeated integer query
+parameters (`?page=`, `?page=1&page=2`) are accepted although the schema says one integer.
+Rename to test_openapi_fuzz.py once it passes.
+
+The app runs on 127.0.0.1 in a thread of its own (schemathesis calls it synchronously), with the
+admin token, so each documented operation is exercised with valid and invalid input alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+
+from bot.api.server import create_app
+from bot.config import load_settings
+from tests.conftest import ADMIN_TOKEN, write_project
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root: Path = tmp_path_factory.mktemp("fuzz")
+    app = create_app(load_settings(write_project(root), env={}))
+    port = _free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    started = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(60), "the app did not start"
+    yield f"http://127.0.0.1:{port}"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def api_schema(base_url: str) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_url(f"{base_url}/api/openapi.json")
+    schema.config.update(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    schema.config.seed = 20240601
+    return schema
+
+
+MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+
+
+def test_api_conforms_to_its_openapi_document(api_schema: schemathesis.BaseSchema) -> None:
+    failures: list[str] = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        for mode in MODES:
+            @settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def check(case: schemathesis.Case) -> None:
+                case.call_and_validate()
+
+            try:
+                check()
+            except Unsatisfiable:  # nothing to get wrong (no parameters, no body): no negative case exists
+                continue
+            except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, then report them all
+                failures.append(f"{operation.label} [{mode.value}]: {exc}")
+    assert not failures, "\n\n".join(failures)
