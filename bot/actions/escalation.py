@@ -84,5 +84,10 @@ class EscalationActions:
         return ActionOutcome(outcome.replies, outcome.conversation)
 
     async def rating(self, ctx: ActionContext) -> ActionOutcome:
-        outcome = await self._survey.record(ctx.conversation, ctx.decision.rating, ctx.analysis.text)
+        sentiment = ctx.analysis.sentiment
+        intent = ctx.analysis.intent
+        negative = (sentiment is not None and sentiment.label == "negative") or (
+            intent is not None and intent.action == "create_ticket")  # a complaint in words
+        outcome = await self._survey.record(ctx.conversation, ctx.decision.rating, ctx.analysis.text,
+                                            negative=negative)
         return ActionOutcome(outcome.replies, outcome.conversation)

@@ -47,6 +47,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉没看懂，请回复 1 到 5 之间的数字，例如 5。",
         "en": "Sorry, I didn't catch that. Please reply with a number from 1 to 5, for example 5.",
     },
+    # An unhappy answer that is no score: apologise, ask once more (no ticket from a survey).
+    "rating_retry_sorry": {
+        "zh": "很抱歉这次没能让您满意，我们会认真改进。方便的话请回复 1 到 5 为本次服务打分。",
+        "en": "I'm sorry we let you down this time; we'll work on it. If you can, please rate this chat "
+        "from 1 to 5.",
+    },
     "rating_thanks": {
         "zh": "感谢您的评价（{score} 分）！祝您生活愉快。",
         "en": "Thank you for your rating ({score}/5)! Have a great day.",

@@ -15,6 +15,7 @@ from bot.conversation.model import Conversation
 from bot.core.events import Route
 from bot.csat.parse import parse_rating
 from bot.nlu.analysis import Analysis
+from bot.nlu.repairs import is_human_request
 from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
 
 
@@ -55,8 +56,11 @@ def relay(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
 
 
 # Rules that outrank an unanswered survey: a customer who asks something real instead of rating
-# gets it served now, not "please reply 1-5" (small talk and fallbacks do not count).
-LEAVE_RATING_RULES = ("human_request", "complaint", "transactional", "faq")
+# gets it served now, not "please reply 1-5" (the survey is then dropped: they moved on). Small
+# talk and fallbacks do not count, and neither do complaints: feedback on the chat that just
+# ended ("服务太慢了", "the agent was great") is what the survey is for, so a survey turn never
+# opens a ticket, and only an explicit "转人工" (not "人工客服很耐心") queues the customer again.
+LEAVE_RATING_RULES = ("human_request", "transactional", "faq")
 
 
 def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
@@ -67,6 +71,10 @@ def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None
         # Judged as the conversation the manager will serve it in: reopened, survey left unrated.
         fresh = p.machine.reopen(conv)
         for name in (r for r in p.precedence if r in LEAVE_RATING_RULES):
+            if name == "human_request" and not is_human_request(a.text):
+                continue
+            if name == "faq" and _intent(a, "create_ticket"):
+                continue  # "我要投诉" is feedback here, not a question a loose FAQ match answers
             served = RULES[name](a, fresh, p)
             if served is not None:
                 return replace(served, leaves_survey=True, reason=f"left the rating survey: {served.reason}")
