@@ -82,6 +82,36 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "（可回复“跳过”）",
         "en": " (you can reply \"skip\")",
     },
+    # While a form waits for a slot (bot/actions/flows.py): "谢谢"/"好的", "你好", a question we can't answer.
+    "slot_reprompt": {
+        "zh": "好的。{prompt}",
+        "en": "Sure. {prompt}",
+    },
+    "slot_reprompt_greeting": {
+        "zh": "您好！{prompt}",
+        "en": "Hello! {prompt}",
+    },
+    "slot_question_unknown": {
+        "zh": "抱歉，这个问题我暂时回答不了。{prompt}",
+        "en": "Sorry, I can't answer that one yet. {prompt}",
+    },
+    # After dialogue.slot_attempts invalid answers: offer a human instead of handing off unasked.
+    "offer_human": {
+        "zh": "抱歉，我好像没能理解。需要为您转接人工客服吗？",
+        "en": "Sorry, I don't seem to be getting it. Would you like me to connect you to a human agent?",
+    },
+    "offer_human_yes": {
+        "zh": "转人工",
+        "en": "Yes, an agent",
+    },
+    "offer_human_no": {
+        "zh": "不用了",
+        "en": "No, thanks",
+    },
+    "human_declined": {
+        "zh": "好的，不转人工了。还有什么可以帮您？",
+        "en": "OK, no agent then. Is there anything else I can help with?",
+    },
     "slot_invalid": {
         "zh": "这个格式不对，请再试一次。",
         "en": "That doesn't look right; please try again.",

@@ -21,7 +21,12 @@ CANCEL: dict[str, tuple[str, ...]] = {
            "改天再说", "再说吧", "退出", "停", "不用转了", "不用转人工"),
     "en": ("never mind", "nevermind", "nvm", "no thanks", "no thank you", "forget it", "forget about it",
            "cancel", "cancel that", "cancel it", "stop", "quit", "exit", "not now", "no need",
-           "dont bother", "i changed my mind", "changed my mind", "leave it", "no", "nope"),
+           "dont bother", "i changed my mind", "changed my mind", "leave it"),
+}
+# No to an offer ("shall I connect you to an agent?"): a cancel, or a bare no.
+NO: dict[str, tuple[str, ...]] = {
+    "zh": ("不", "不要", "不用", "不需要", "不必", "否", "不是"),
+    "en": ("no", "nope", "nah", "no need", "not really"),
 }
 # Acknowledgements and small talk: not an answer, not a refusal. The bot asks again, gently.
 ACK: dict[str, tuple[str, ...]] = {
@@ -37,7 +42,7 @@ HUMAN: dict[str, tuple[str, ...]] = {
     "zh": ("转人工", "转人工客服", "人工", "人工客服", "人工服务", "找人工", "我要人工", "我要找人工", "接人工",
            "帮我转人工", "真人客服", "找客服", "转客服", "转接客服", "转接人工", "请转接人工客服"),
     "en": ("agent", "human", "a human", "human agent", "talk to a human", "speak to a human", "real person",
-           "a real person", "live agent", "representative", "operator", "talk to an agent", "connect me",
+           "a real person", "an agent", "live agent", "representative", "operator", "talk to an agent", "connect me",
            "transfer me", "human please", "agent please"),
 }
 YES: dict[str, tuple[str, ...]] = {
@@ -64,7 +69,7 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=16)
 def _pattern(kinds: tuple[str, ...]) -> re.Pattern[str]:
-    table = {"cancel": CANCEL, "ack": ACK, "human": HUMAN, "yes": YES, "filler": FILLER}
+    table = {"cancel": CANCEL, "no": NO, "ack": ACK, "human": HUMAN, "yes": YES, "filler": FILLER}
     phrases = {p for kind in kinds for lang in table[kind].values() for p in lang}
     alts = []
     for p in sorted(phrases, key=len, reverse=True):  # longest first: 不用了 before 不用
@@ -73,13 +78,13 @@ def _pattern(kinds: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\s*(?:" + "|".join(alts) + r")\s*")
 
 
-def _made_of(text: str, kind: str) -> bool:
-    """True when `text` is one or more `kind` phrases, with nothing but filler around them."""
+def _made_of(text: str, *kinds: str) -> bool:
+    """True when `text` is one or more phrases of `kinds`, with nothing but filler around them."""
     norm = normalize(text)
     if not norm:
         return False
-    head = _pattern((kind,))
-    either = _pattern((kind, "filler"))
+    head = _pattern(kinds)
+    either = _pattern((*kinds, "filler"))
     pos, seen = 0, False
     while pos < len(norm):
         m = either.match(norm, pos)
@@ -96,6 +101,18 @@ def is_cancel(text: str) -> bool:
     return _made_of(text, "cancel")
 
 
+def is_no(text: str) -> bool:
+    """No to an offer: "不用", "no thanks", "不要了", "nope"."""
+    return _made_of(text, "no", "cancel")
+
+
+GREETINGS = frozenset(("你好", "您好", "hi", "hello", "hey", "在吗", "在不在"))
+
+
+def is_greeting(text: str) -> bool:
+    return normalize(text) in GREETINGS
+
+
 def is_ack(text: str) -> bool:
     """"谢谢", "好的", "嗯", "ok", "你好", "稍等" — or only emoji/punctuation: nothing to answer."""
     return not normalize(text) or _made_of(text, "ack")
@@ -108,4 +125,4 @@ def is_human_request(text: str) -> bool:
 
 def is_yes(text: str) -> bool:
     """Yes to an offer: "好的", "可以", "yes please" — or asking for the human outright."""
-    return _made_of(text, "yes") or is_human_request(text)
+    return _made_of(text, "yes", "human")
