@@ -18,7 +18,8 @@ from bot.conversation.texts import text
 from bot.core.events import Button, Reply
 from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 from bot.nlu.repairs import is_greeting
-from bot.routing.policy import OFFER_HUMAN, PENDING, is_skip, next_slot, pending_slot
+from bot.routing.policy import OFFER_HUMAN, PENDING, SAID, is_skip, next_slot, pending_slot
+from bot.tickets.wording import customer_said, slot_label, title_from, type_label, with_article
 
 if TYPE_CHECKING:
     from bot.actions.escalation import EscalationActions
@@ -48,6 +49,7 @@ class FlowActions:
             value = slot.find(ctx.analysis.text)
             if value is not None:
                 slots[slot.name] = value
+        slots[SAID] = ctx.analysis.text.strip()[:200]  # the customer's words: the ticket's title
         conv = self._machine.fire(ctx.conversation, "start_collect", flow=spec.name, slots=slots, fallback_count=0)
         return await self._advance(replace(ctx, conversation=conv), spec, ())
 
@@ -125,7 +127,8 @@ class FlowActions:
         done = self._machine.fire(conv, "cancel_collect")
         what = f"{slot.name} for {spec.name}" if spec and slot else "a form"
         return await self._escalation.handoff(replace(ctx, conversation=done), reason=f"could not collect {what}",
-                                              ticket_type=spec.ticket_type if spec else None)
+                                              ticket_type=spec.ticket_type if spec else None,
+                                              title=str(conv.slots.get(SAID) or ""))
 
     async def decline_human(self, ctx: ActionContext) -> ActionOutcome:
         """No to the offered human: the form ends and the bot carries on."""
@@ -156,25 +159,27 @@ class FlowActions:
     async def _finish(self, ctx: ActionContext, spec: IntentSpec) -> ActionOutcome:
         conv = ctx.conversation
         values = {k: v for k, v in conv.slots.items() if not k.startswith("_")}
+        said = str(conv.slots.get(SAID) or "")
         done = self._machine.fire(conv, "finish_collect")
         ticket_type = spec.ticket_type or spec.name
         priority = ctx.decision.priority or spec.priority
-        details = "\n".join(f"{k}: {v}" for k, v in values.items())
+        lang = ctx.analysis.language.code
+        # The stored type stays as configured (reports group by it); people read it in the
+        # customer's language ("a refund ticket", "订单查询", never "order_status").
+        label = type_label(ticket_type, lang, spec.ticket_type_label)
+        details = "\n".join(f"{slot_label(k, lang)}: {v}" for k, v in values.items())
         if not self._tickets.should_auto_create():  # tickets.auto_create off: a human takes it from here
             return await self._escalation.handoff(replace(ctx, conversation=done),
-                                                  reason=f"{ticket_type}: {details}"[:200])
+                                                  reason=f"{ticket_type}: {details}"[:200], title=said)
+        said_line = f"{customer_said(lang)}: {said}" if said else ""
         try:
             ticket = await self._tickets.create(
-                customer_id=conv.customer_id, title=f"{ticket_type}: {values.get('order_id', spec.name)}",
-                description=f"{spec.description}\n{details}".strip(), type=ticket_type, priority=priority,
-                conversation_id=conv.id, channel=conv.channel, actor="bot",
+                customer_id=conv.customer_id, title=title_from(said, label),
+                description="\n".join(x for x in (label, said_line, details) if x), type=ticket_type,
+                priority=priority, conversation_id=conv.id, channel=conv.channel, actor="bot",
             )
         except Exception:
             return await self._escalation.handoff(replace(ctx, conversation=done), reason="ticket creation failed",
-                                                  ticket_type=ticket_type)
-        lang = ctx.analysis.language.code
-        # The stored type stays as configured (reports group by it); the reply names it in the
-        # customer's language ("a refund ticket", not "a 退款 ticket").
-        label = _localized(spec.ticket_type_label, lang) if spec.ticket_type_label else ticket_type
-        reply = Reply("text", text("ticket_created", lang, type=label, ticket_id=ticket.id))
+                                                  ticket_type=ticket_type, title=said)
+        reply = Reply("text", text("ticket_created", lang, type=with_article(label, lang), ticket_id=ticket.id))
         return ActionOutcome((reply,), done, ticket_id=ticket.id, extra_scores={"slots": values})

@@ -69,9 +69,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "好的，已取消。还有什么可以帮您？",
         "en": "OK, cancelled. Is there anything else I can help with?",
     },
+    # {type}: the ticket type in the customer's language, with its article in English (bot/tickets/wording.py).
     "ticket_created": {
         "zh": "已为您创建{type}工单 {ticket_id}，我们会尽快处理，处理进展会通知您。",
-        "en": "I've opened a {type} ticket for you: {ticket_id}. "
+        "en": "I've opened {type} ticket for you: {ticket_id}. "
         "We'll handle it as soon as possible and keep you posted.",
     },
     "ticket_failed": {

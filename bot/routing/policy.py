@@ -14,6 +14,7 @@ from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 
 _SKIP = re.compile(r"^\s*(跳过|没有|无|不用了?|不需要|skip|none|no( thanks)?|n/?a)\s*[.!。！]*\s*$", re.I)
 PENDING = "_pending"  # slot key: the slot the last prompt asked for
+SAID = "_said"  # slot key: the message that opened the form (the ticket is titled by it)
 OFFER_HUMAN = "_offer_human"  # slot key: "shall I connect you to an agent?" awaits an answer
 
 
