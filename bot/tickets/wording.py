@@ -67,6 +67,6 @@ def customer_said(language: str) -> str:
 
 def with_article(label: str, language: str) -> str:
     """"an order enquiry", "a refund" in English (the ticket_created text reads "opened {type} ticket")."""
-    if language.split("-")[0] != "en":
+    if language.split("-")[0] == "zh" or not label.isascii():  # others read the English template
         return label
     return f"{'an' if label[:1].lower() in 'aeiou' else 'a'} {label}"
