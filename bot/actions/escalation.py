@@ -11,6 +11,8 @@ import structlog
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.conversation.texts import text
 from bot.core.events import Reply, Route
+from bot.nlu import repairs
+from bot.tickets.wording import customer_said, title_from, type_label, with_article
 
 if TYPE_CHECKING:
     from bot.csat.survey import RatingFlow
@@ -27,8 +29,11 @@ class EscalationActions:
         self._survey = survey
 
     async def handoff(self, ctx: ActionContext, *, reason: str | None = None,
-                      ticket_type: str | None = None) -> ActionOutcome:
+                      ticket_type: str | None = None, title: str | None = None) -> ActionOutcome:
         conv = replace(ctx.conversation, fallback_count=0)
+        said = ctx.analysis.text
+        if title is None and (repairs.is_human_request(said) or repairs.is_yes(said) or repairs.is_ack(said)):
+            title = ""  # "转人工" / "好的" says nothing about the case: the ticket is titled by its type
         outcome = await self._handoff.enqueue(
             conv,
             reason=reason or ctx.decision.reason,
@@ -37,6 +42,7 @@ class EscalationActions:
             language=ctx.analysis.language.code,
             message=ctx.analysis.text,
             ticket_type=ticket_type,
+            title=title,
         )
         return ActionOutcome(outcome.replies, outcome.conversation, ticket_id=outcome.ticket_id)
 
@@ -45,13 +51,15 @@ class EscalationActions:
         lang = ctx.analysis.language.code
         priority = ctx.decision.priority or "high"
         spec_type = "投诉"
+        label = type_label(spec_type, lang)
         if not self._tickets.should_auto_create():  # tickets.auto_create off: no bot-made tickets
             return await self.handoff(ctx, reason=f"complaint: {ctx.decision.reason}")
         try:
+            # The customer's words, not the router's reason ("strongly negative sentiment").
             ticket = await self._tickets.create(
                 customer_id=conv.customer_id,
-                title=f"{spec_type}: {ctx.decision.reason}",
-                description=ctx.decision.reason,
+                title=title_from(ctx.analysis.text, label),
+                description=f"{customer_said(lang)}: {ctx.analysis.text.strip()[:2000]}",
                 type=spec_type,
                 priority=priority,
                 conversation_id=conv.id,
@@ -61,8 +69,7 @@ class EscalationActions:
         except Exception:
             log.exception("complaint_ticket_failed")
             return await self.handoff(ctx, reason="complaint; ticket creation failed", ticket_type=spec_type)
-        created = Reply("text", text("ticket_created", lang, type=spec_type if lang == "zh" else "complaint",
-                                     ticket_id=ticket.id))
+        created = Reply("text", text("ticket_created", lang, type=with_article(label, lang), ticket_id=ticket.id))
         if not ctx.decision.handoff_after or conv.state not in ("bot", "collecting"):
             return ActionOutcome((created,), replace(conv, priority=priority), ticket_id=ticket.id)
         # The ticket already exists, so the handoff links to it instead of opening a second one.
@@ -84,5 +91,10 @@ class EscalationActions:
         return ActionOutcome(outcome.replies, outcome.conversation)
 
     async def rating(self, ctx: ActionContext) -> ActionOutcome:
-        outcome = await self._survey.record(ctx.conversation, ctx.decision.rating, ctx.analysis.text)
+        sentiment = ctx.analysis.sentiment
+        intent = ctx.analysis.intent
+        negative = (sentiment is not None and sentiment.label == "negative") or (
+            intent is not None and intent.action == "create_ticket")  # a complaint in words
+        outcome = await self._survey.record(ctx.conversation, ctx.decision.rating, ctx.analysis.text,
+                                            negative=negative)
         return ActionOutcome(outcome.replies, outcome.conversation)

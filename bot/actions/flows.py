@@ -2,7 +2,10 @@
 
 Slot values found in the message that started the flow are taken at once ("我要退款，订单号
 20240601123" needs no question). An invalid answer is asked again; after `dialogue.slot_attempts`
-invalid answers the customer is handed to a human rather than looping.
+invalid answers the bot offers a human ("需要为您转接人工客服吗？" with buttons) rather than
+looping or handing off unasked: yes hands off, no ends the form. "谢谢"/"好的" and side questions
+are answered and the slot asked again without counting as attempts (the router tells them apart,
+with the phrase lists of bot/nlu/repairs.py).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.conversation.texts import text
-from bot.core.events import Reply
+from bot.core.events import Button, Reply
 from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
-from bot.routing.policy import PENDING, is_skip, next_slot, pending_slot
+from bot.nlu.repairs import is_greeting
+from bot.routing.policy import OFFER_HUMAN, PENDING, SAID, is_skip, next_slot, pending_slot
+from bot.tickets.wording import customer_said, slot_label, title_from, type_label, with_article
 
 if TYPE_CHECKING:
     from bot.actions.escalation import EscalationActions
@@ -44,6 +49,7 @@ class FlowActions:
             value = slot.find(ctx.analysis.text)
             if value is not None:
                 slots[slot.name] = value
+        slots[SAID] = ctx.analysis.text.strip()[:200]  # the customer's words: the ticket's title
         conv = self._machine.fire(ctx.conversation, "start_collect", flow=spec.name, slots=slots, fallback_count=0)
         return await self._advance(replace(ctx, conversation=conv), spec, ())
 
@@ -64,17 +70,16 @@ class FlowActions:
         value = slot.find(answer) or (answer if slot.validate_value(answer) else None)
         if value is None:
             tries = int(slots.get("_invalid", 0)) + 1
-            if tries >= self._attempts:
-                conv = self._machine.fire(conv, "cancel_collect")
-                return await self._escalation.handoff(
-                    replace(ctx, conversation=conv), reason=f"could not collect {slot.name} for {spec.name}",
-                    ticket_type=spec.ticket_type,
-                )
+            if tries >= self._attempts:  # offer a human; the customer decides (router: accept/decline)
+                slots.pop("_invalid", None)
+                slots[OFFER_HUMAN] = True
+                return ActionOutcome((self.offer_human(lang),), replace(conv, slots=slots))
             slots["_invalid"] = tries
             error = _localized(slot.error, lang) if slot.error else text("slot_invalid", lang)
             return ActionOutcome((Reply("text", error),), replace(conv, slots=slots))
         slots[slot.name] = value[:200]
         slots.pop("_invalid", None)
+        slots.pop(OFFER_HUMAN, None)
         slots.pop(PENDING, None)
         return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
 
@@ -88,6 +93,47 @@ class FlowActions:
         slot = pending_slot(spec, ctx.conversation.slots) if spec else None
         replies = (answer, self._prompt(slot, lang)) if slot else (answer,)
         return ActionOutcome(replies, ctx.conversation)
+
+    @staticmethod
+    def offer_human(lang: str) -> Reply:
+        return Reply("text", text("offer_human", lang), buttons=(
+            Button(text("offer_human_yes", lang), text("offer_human_yes", lang)),
+            Button(text("offer_human_no", lang), text("offer_human_no", lang)),
+        ))
+
+    async def reprompt_slot(self, ctx: ActionContext) -> ActionOutcome:
+        """"谢谢" / "好的" / "你好" while a slot is pending: ask again, kindly (no attempt counted)."""
+        return self._ask_again(ctx, "slot_reprompt_greeting" if is_greeting(ctx.analysis.text) else "slot_reprompt")
+
+    async def question_in_flow(self, ctx: ActionContext) -> ActionOutcome:
+        """A side question the knowledge base cannot answer: say so, then ask for the slot again."""
+        return self._ask_again(ctx, "slot_question_unknown")
+
+    def _ask_again(self, ctx: ActionContext, key: str) -> ActionOutcome:
+        lang = ctx.analysis.language.code
+        spec = self._catalog.get(ctx.conversation.flow or "")
+        slot = pending_slot(spec, ctx.conversation.slots) if spec else None
+        if ctx.conversation.slots.get(OFFER_HUMAN):  # the open question is the offer, not the slot
+            return ActionOutcome((Reply("text", text(key, lang, prompt="").strip()), self.offer_human(lang)),
+                                 ctx.conversation)
+        prompt = self._prompt(slot, lang).text if slot else ""
+        return ActionOutcome((Reply("text", text(key, lang, prompt=prompt)),), ctx.conversation)
+
+    async def accept_human(self, ctx: ActionContext) -> ActionOutcome:
+        """Yes to the offered human after the slot attempts ran out: hand off (with the form's type)."""
+        conv = ctx.conversation
+        spec = self._catalog.get(conv.flow or "")
+        slot = pending_slot(spec, conv.slots) if spec else None
+        done = self._machine.fire(conv, "cancel_collect")
+        what = f"{slot.name} for {spec.name}" if spec and slot else "a form"
+        return await self._escalation.handoff(replace(ctx, conversation=done), reason=f"could not collect {what}",
+                                              ticket_type=spec.ticket_type if spec else None,
+                                              title=str(conv.slots.get(SAID) or ""))
+
+    async def decline_human(self, ctx: ActionContext) -> ActionOutcome:
+        """No to the offered human: the form ends and the bot carries on."""
+        conv = self._machine.fire(ctx.conversation, "cancel_collect")
+        return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.language.code)),), conv)
 
     async def cancel_flow(self, ctx: ActionContext) -> ActionOutcome:
         conv = self._machine.fire(ctx.conversation, "cancel_collect")
@@ -113,25 +159,27 @@ class FlowActions:
     async def _finish(self, ctx: ActionContext, spec: IntentSpec) -> ActionOutcome:
         conv = ctx.conversation
         values = {k: v for k, v in conv.slots.items() if not k.startswith("_")}
+        said = str(conv.slots.get(SAID) or "")
         done = self._machine.fire(conv, "finish_collect")
         ticket_type = spec.ticket_type or spec.name
         priority = ctx.decision.priority or spec.priority
-        details = "\n".join(f"{k}: {v}" for k, v in values.items())
+        lang = ctx.analysis.language.code
+        # The stored type stays as configured (reports group by it); people read it in the
+        # customer's language ("a refund ticket", "订单查询", never "order_status").
+        label = type_label(ticket_type, lang, spec.ticket_type_label)
+        details = "\n".join(f"{slot_label(k, lang)}: {v}" for k, v in values.items())
         if not self._tickets.should_auto_create():  # tickets.auto_create off: a human takes it from here
             return await self._escalation.handoff(replace(ctx, conversation=done),
-                                                  reason=f"{ticket_type}: {details}"[:200])
+                                                  reason=f"{ticket_type}: {details}"[:200], title=said)
+        said_line = f"{customer_said(lang)}: {said}" if said else ""
         try:
             ticket = await self._tickets.create(
-                customer_id=conv.customer_id, title=f"{ticket_type}: {values.get('order_id', spec.name)}",
-                description=f"{spec.description}\n{details}".strip(), type=ticket_type, priority=priority,
-                conversation_id=conv.id, channel=conv.channel, actor="bot",
+                customer_id=conv.customer_id, title=title_from(said, label),
+                description="\n".join(x for x in (label, said_line, details) if x), type=ticket_type,
+                priority=priority, conversation_id=conv.id, channel=conv.channel, actor="bot",
             )
         except Exception:
             return await self._escalation.handoff(replace(ctx, conversation=done), reason="ticket creation failed",
-                                                  ticket_type=ticket_type)
-        lang = ctx.analysis.language.code
-        # The stored type stays as configured (reports group by it); the reply names it in the
-        # customer's language ("a refund ticket", not "a 退款 ticket").
-        label = _localized(spec.ticket_type_label, lang) if spec.ticket_type_label else ticket_type
-        reply = Reply("text", text("ticket_created", lang, type=label, ticket_id=ticket.id))
+                                                  ticket_type=ticket_type, title=said)
+        reply = Reply("text", text("ticket_created", lang, type=with_article(label, lang), ticket_id=ticket.id))
         return ActionOutcome((reply,), done, ticket_id=ticket.id, extra_scores={"slots": values})

@@ -87,7 +87,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "conversation_id": {"type": "string"},
             "replies": {"type": "array", "items": {"type": "object", "properties": {
-                "type": {"type": "string"}, "text": {"type": "string"}}}},
+                "type": {"type": "string"}, "text": {"type": "string"},
+                "buttons": {"type": "array", "items": {"type": "object", "properties": {
+                    "label": {"type": "string"}, "value": {"type": "string"}}}}}}},
             "route": {"type": "string", "enum": ["faq", "llm", "collect", "ticket", "handoff", "relay",
                                                   "smalltalk", "fallback"]},
             "state": {"type": "string"},

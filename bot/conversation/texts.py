@@ -47,6 +47,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉没看懂，请回复 1 到 5 之间的数字，例如 5。",
         "en": "Sorry, I didn't catch that. Please reply with a number from 1 to 5, for example 5.",
     },
+    # An unhappy answer that is no score: apologise, ask once more (no ticket from a survey).
+    "rating_retry_sorry": {
+        "zh": "很抱歉这次没能让您满意，我们会认真改进。方便的话请回复 1 到 5 为本次服务打分。",
+        "en": "I'm sorry we let you down this time; we'll work on it. If you can, please rate this chat "
+        "from 1 to 5.",
+    },
     "rating_thanks": {
         "zh": "感谢您的评价（{score} 分）！祝您生活愉快。",
         "en": "Thank you for your rating ({score}/5)! Have a great day.",
@@ -63,9 +69,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "好的，已取消。还有什么可以帮您？",
         "en": "OK, cancelled. Is there anything else I can help with?",
     },
+    # {type}: the ticket type in the customer's language, with its article in English (bot/tickets/wording.py).
     "ticket_created": {
         "zh": "已为您创建{type}工单 {ticket_id}，我们会尽快处理，处理进展会通知您。",
-        "en": "I've opened a {type} ticket for you: {ticket_id}. "
+        "en": "I've opened {type} ticket for you: {ticket_id}. "
         "We'll handle it as soon as possible and keep you posted.",
     },
     "ticket_failed": {
@@ -75,6 +82,36 @@ TEXTS: dict[str, dict[str, str]] = {
     "slot_skip_hint": {
         "zh": "（可回复“跳过”）",
         "en": " (you can reply \"skip\")",
+    },
+    # While a form waits for a slot (bot/actions/flows.py): "谢谢"/"好的", "你好", a question we can't answer.
+    "slot_reprompt": {
+        "zh": "好的。{prompt}",
+        "en": "Sure. {prompt}",
+    },
+    "slot_reprompt_greeting": {
+        "zh": "您好！{prompt}",
+        "en": "Hello! {prompt}",
+    },
+    "slot_question_unknown": {
+        "zh": "抱歉，这个问题我暂时回答不了。{prompt}",
+        "en": "Sorry, I can't answer that one yet. {prompt}",
+    },
+    # After dialogue.slot_attempts invalid answers: offer a human instead of handing off unasked.
+    "offer_human": {
+        "zh": "抱歉，我好像没能理解。需要为您转接人工客服吗？",
+        "en": "Sorry, I don't seem to be getting it. Would you like me to connect you to a human agent?",
+    },
+    "offer_human_yes": {
+        "zh": "转人工",
+        "en": "Yes, an agent",
+    },
+    "offer_human_no": {
+        "zh": "不用了",
+        "en": "No, thanks",
+    },
+    "human_declined": {
+        "zh": "好的，不转人工了。还有什么可以帮您？",
+        "en": "OK, no agent then. Is there anything else I can help with?",
     },
     "slot_invalid": {
         "zh": "这个格式不对，请再试一次。",

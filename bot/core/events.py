@@ -32,12 +32,24 @@ class InboundEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """A quick reply: the label a customer reads, the text sent back when they tap it."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     type: str
     text: str
+    buttons: tuple[Button, ...] = ()
 
-    def as_dict(self) -> dict[str, str]:
-        return {"type": self.type, "text": self.text}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "text": self.text}
+        if self.buttons:
+            out["buttons"] = [{"label": b.label, "value": b.value} for b in self.buttons]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

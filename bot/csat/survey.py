@@ -4,8 +4,11 @@ State `rating` is entered when an agent closes a conversation (`close_by_agent`)
 resolved (`ask_rating`). Whom the rating is for is kept in the conversation's slots
 (`_rating`: agent and ticket), so it survives a restart. One unparseable answer is asked again;
 a second one closes the conversation without a rating (`_rating_retry` remembers the first).
-The router parses the answer (once) and hands the score in; a real request instead of a rating
-leaves the survey at once (the manager reopens the conversation, see ConversationMachine.reopen).
+The router parses the answer (once, bot/csat/parse.py) and hands the score in; a real question or
+request instead of a rating (an FAQ, a form, an explicit "转人工") is served and the survey is
+dropped unrated (the manager reopens the conversation, see ConversationMachine.reopen): the
+customer moved on, and asking again after the answer would nag. A survey turn never opens a
+ticket: complaints and praise in words are the rating's subject, not a new case.
 """
 
 from __future__ import annotations
@@ -71,9 +74,11 @@ class RatingFlow:
         last = await self._store.handoffs.last_for(conv.id)  # older conversations: the last episode
         return {"agent_id": last.agent_id, "ticket_id": last.ticket_id} if last else {}
 
-    async def record(self, conv: Conversation, score: int | None, answer: str) -> RatingOutcome:
+    async def record(self, conv: Conversation, score: int | None, answer: str, *,
+                     negative: bool = False) -> RatingOutcome:
         """A customer message in state `rating` (inside their turn: the lock is already held);
-        `score` is the router's reading of `answer` (None: not a rating)."""
+        `score` is the router's reading of `answer` (None: not a rating). An unhappy answer that
+        is no score ("服务太慢了") gets an apology with the question, never a ticket."""
         lang = conv.language
         if score is not None:
             subject = await self._subject(conv)
@@ -87,7 +92,8 @@ class RatingFlow:
             return RatingOutcome(closed, (Reply("text", text("rating_thanks", lang, score=score)),), score, True)
         if not conv.slots.get(RETRY_SLOT):
             again = replace(conv, slots={**conv.slots, RETRY_SLOT: 1})
-            return RatingOutcome(again, (Reply("text", text("rating_retry", lang)),), None, False)
+            key = "rating_retry_sorry" if negative else "rating_retry"
+            return RatingOutcome(again, (Reply("text", text(key, lang)),), None, False)
         log.info("csat_skipped")
         closed = self._machine.fire(conv, "skip_rating")
         return RatingOutcome(closed, (Reply("text", text("rating_skipped", lang)),), None, True)

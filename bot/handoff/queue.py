@@ -71,6 +71,7 @@ class HandoffQueue:
         message: str | None = None,
         ticket_id: str | None = None,
         ticket_type: str | None = None,
+        title: str | None = None,
     ) -> HandoffOutcome:
         """Hand the conversation to a human: assign a free agent now, or queue it. A ticket is
         opened either way (or `ticket_id`, one the caller just opened, is linked instead), typed
@@ -100,7 +101,7 @@ class HandoffQueue:
             ))
         if ticket_id is None:
             ticket_id = await self._tickets.open(conv, reason=reason, priority=priority, ticket_type=ticket_type,
-                                                 message=message, agent_id=agent_id)
+                                                 message=message, agent_id=agent_id, title=title)
             if ticket_id is not None:
                 await self._store.handoffs.set_ticket(handoff.id, ticket_id)
         elif agent_id is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot.tickets.changes import TicketChanges
+from bot.tickets.wording import customer_said, title_from, type_label
 
 if TYPE_CHECKING:
     from bot.conversation.model import Conversation
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from bot.tickets.service import TicketService
 
 log = structlog.get_logger(__name__)
-MAX_TITLE = 100
 # Ticket type of a plain handoff. Not the intent ("human_agent"): that is how the customer asked,
 # and it stays the handoff's routing skill; reports group tickets by what they are about.
 HANDOFF_TICKET_TYPE = "handoff"
@@ -30,21 +30,27 @@ class HandoffTickets:
         self._tickets = tickets
 
     async def open(self, conv: Conversation, *, reason: str, priority: str, ticket_type: str | None,
-                   message: str | None, agent_id: str | None) -> str | None:
-        """The ticket id, or None when bot-made tickets are off or creating it failed."""
+                   message: str | None, agent_id: str | None, title: str | None = None) -> str | None:
+        """The ticket id, or None when bot-made tickets are off or creating it failed.
+
+        Titled in the customer's words (`title`, else `message`; "" for none: a bare "转人工" says
+        nothing about the case) or the type in their language; the router's `reason` stays in the
+        decision log and the handoff row, not on the ticket people read."""
         if not self._tickets.should_auto_create():
             return None
-        description = f"Handoff reason: {reason}"
-        if message:
-            description += f"\n\nCustomer: {message.strip()[:2000]}"
+        kind = ticket_type or HANDOFF_TICKET_TYPE
+        label = type_label(kind, conv.language)
+        words = message if title is None else title
+        said = (words or message or "").strip()
+        description = f"{customer_said(conv.language)}: {said[:2000]}" if said else label
         try:
             view = await self._tickets.create(
-                customer_id=conv.customer_id, title=f"Handoff: {reason}"[:MAX_TITLE], description=description,
-                type=ticket_type or HANDOFF_TICKET_TYPE, priority=priority, conversation_id=conv.id,
+                customer_id=conv.customer_id, title=title_from(words, label), description=description,
+                type=kind, priority=priority, conversation_id=conv.id,
                 channel=conv.channel, assignee=agent_id, actor="bot",
             )
         except Exception:
-            log.exception("handoff_ticket_failed")
+            log.exception("handoff_ticket_failed", reason=reason)
             return None
         return view.id
 

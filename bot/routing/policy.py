@@ -9,20 +9,18 @@ from typing import Any
 
 from bot.config import Settings
 from bot.conversation.machine import ConversationMachine
+from bot.nlu import repairs
 from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
-
-_CANCEL = re.compile(
-    r"^\s*(取消|算了|不用了|不要了|不办了|退出|cancel|stop|never ?mind|forget it|quit)\s*[.!。！]*\s*$", re.I
-)
-
 
 _SKIP = re.compile(r"^\s*(跳过|没有|无|不用了?|不需要|skip|none|no( thanks)?|n/?a)\s*[.!。！]*\s*$", re.I)
 PENDING = "_pending"  # slot key: the slot the last prompt asked for
+SAID = "_said"  # slot key: the message that opened the form (the ticket is titled by it)
+OFFER_HUMAN = "_offer_human"  # slot key: "shall I connect you to an agent?" awaits an answer
 
 
 def is_cancel(text: str) -> bool:
     """A message that abandons the open form (not "取消订单", which is an intent of its own)."""
-    return _CANCEL.match(text) is not None
+    return repairs.is_cancel(text)
 
 
 def is_skip(text: str) -> bool:

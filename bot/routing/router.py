@@ -14,9 +14,10 @@ from typing import Any
 from bot.conversation.model import Conversation
 from bot.core.events import Route
 from bot.csat.parse import parse_rating
+from bot.nlu import repairs
 from bot.nlu.analysis import Analysis
 from bot.nlu.intents import is_request
-from bot.routing.policy import RoutingPolicy, is_cancel, is_skip, pending_slot
+from bot.routing.policy import OFFER_HUMAN, RoutingPolicy, is_cancel, is_skip, pending_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +57,11 @@ def relay(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
 
 
 # Rules that outrank an unanswered survey: a customer who asks something real instead of rating
-# gets it served now, not "please reply 1-5" (small talk and fallbacks do not count).
-LEAVE_RATING_RULES = ("human_request", "complaint", "transactional", "faq")
+# gets it served now, not "please reply 1-5" (the survey is then dropped: they moved on). Small
+# talk and fallbacks do not count, and neither do complaints: feedback on the chat that just
+# ended ("服务太慢了", "the agent was great") is what the survey is for, so a survey turn never
+# opens a ticket, and only an explicit "转人工" (not "人工客服很耐心") queues the customer again.
+LEAVE_RATING_RULES = ("human_request", "transactional", "faq")
 
 
 def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
@@ -68,6 +72,10 @@ def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None
         # Judged as the conversation the manager will serve it in: reopened, survey left unrated.
         fresh = p.machine.reopen(conv)
         for name in (r for r in p.precedence if r in LEAVE_RATING_RULES):
+            if name == "human_request" and not repairs.is_human_request(a.text):
+                continue
+            if name == "faq" and _intent(a, "create_ticket"):
+                continue  # "我要投诉" is feedback here, not a question a loose FAQ match answers
             served = RULES[name](a, fresh, p)
             if served is not None:
                 return replace(served, leaves_survey=True, reason=f"left the rating survey: {served.reason}")
@@ -76,12 +84,14 @@ def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None
 
 def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     name = _intent(a, "handoff")
-    if name:
+    if name and not repairs.is_no(a.text):  # "不用转人工" says the opposite
         return Decision("handoff", "handoff", f"customer asked for a human ({name})", intent=name)
     return None
 
 
 def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if repairs.is_cancel(a.text) or repairs.is_ack(a.text):
+        return None  # "算了", "不想退了", "好吧" end or acknowledge something; they are no complaint
     name = _intent(a, "create_ticket")
     strong = bool(a.sentiment and a.sentiment.strongly_negative and p.negative_sentiment_ticket)
     if not name and not strong:
@@ -104,13 +114,27 @@ def collecting(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | 
         return None
     spec = p.catalog.get(conv.flow or "")
     slot = pending_slot(spec, conv.slots) if spec else None
+    given = slot is not None and (slot.find(a.text) is not None or
+                                  (slot.pattern is not None and slot.validate_value(a.text)))
+    if conv.slots.get(OFFER_HUMAN) and not given:  # "需要为您转接人工客服吗？" is waiting for an answer
+        if repairs.is_yes(a.text):
+            return Decision("handoff", "accept_human", "customer accepted the offered human agent", intent=conv.flow)
+        if repairs.is_no(a.text):
+            return Decision("collect", "decline_human", "customer declined the offered human agent", intent=conv.flow)
     if is_cancel(a.text) and not (slot is not None and not slot.required and is_skip(a.text)):
         return Decision("collect", "cancel_flow", "customer cancelled the form", intent=conv.flow)
-    if slot is not None and a.faq_match is not None and a.intent is not None and a.intent.is_question:
-        if slot.find(a.text) is None and not slot.validate_value(a.text):
-            # A side question while a form is open: answer it, then ask for the slot again.
-            return Decision("faq", "faq_in_flow", f"question while collecting {slot.name}",
-                            faq_id=a.faq_match.entry.id, intent=conv.flow)
+    if slot is not None and not given:
+        if repairs.is_ack(a.text) and not (not slot.required and is_skip(a.text)):
+            # "谢谢", "好的", "你好": not an answer, not a mistake. Ask again, kindly; no attempt counted.
+            return Decision("collect", "reprompt_slot", f"acknowledgement while collecting {slot.name}",
+                            intent=conv.flow)
+        if a.intent is not None and a.intent.is_question:
+            # A side question while a form is open: answer it (or say we can't), then ask again.
+            if a.faq_match is not None:
+                return Decision("faq", "faq_in_flow", f"question while collecting {slot.name}",
+                                faq_id=a.faq_match.entry.id, intent=conv.flow)
+            return Decision("collect", "question_in_flow", f"unanswered question while collecting {slot.name}",
+                            intent=conv.flow)
     return Decision("collect", "fill_slot", f"collecting slots for {conv.flow}", intent=conv.flow)
 
 

@@ -57,3 +57,20 @@ def test_a_rating_with_a_little_filler_still_counts(answer: str, score: int) -> 
 def test_different_scores_in_one_answer_are_ambiguous() -> None:
     assert parse_rating("很好 很差") is None
     assert parse_rating("5分 3分") is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "score"),
+    [
+        ("还可以吧，打3分", 3), ("给五分", 5), ("very good, 5", 5), ("it was ok I guess, 3 stars", 3),
+        ("5 stars, thanks a lot", 5), ("还可以吧，就是有点慢，打3分", 3), ("2 stars, the wait was too long", 2),
+        ("the agent was great", 5), ("人工客服很耐心，谢谢", 4),
+    ],
+)
+def test_an_explicit_score_may_come_with_a_short_remark(answer: str, score: int) -> None:
+    assert parse_rating(answer) == score
+
+
+@pytest.mark.parametrize("question", ["3分钟前下的单，怎么还没发货", "5星酒店怎么订", "订单3分钟前下的，退款要多久"])
+def test_a_question_around_a_score_like_number_is_no_rating(question: str) -> None:
+    assert parse_rating(question) is None

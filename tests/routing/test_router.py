@@ -78,7 +78,6 @@ def test_rating_state_collects_the_rating() -> None:
         (analysis("转人工", intent="human_agent"), "handoff", "handoff"),
         (analysis("我要退款", intent="refund_request"), "collect", "start_flow"),
         (analysis("怎么开发票", question=True, faq_score=0.8), "faq", "faq"),
-        (analysis("我要投诉", intent="complaint"), "ticket", "complaint_ticket"),
     ],
 )
 def test_a_real_request_instead_of_a_rating_leaves_the_survey(a: Analysis, route: str, served_by: str) -> None:
@@ -87,6 +86,19 @@ def test_a_real_request_instead_of_a_rating_leaves_the_survey(a: Analysis, route
     # one turn, nothing swallowed.
     assert (d.route, d.action, d.leaves_survey) == (route, served_by, True)
     assert d.reason.startswith("left the rating survey: ") and d.scores
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        analysis("我要投诉", intent="complaint"),  # feedback on the chat: a survey turn opens no ticket
+        analysis("我要投诉", intent="complaint", faq_score=0.8),  # nor does a loose FAQ match answer it
+        analysis("人工客服刚才回复过我了", intent="human_agent"),  # about the chat, not a request for one
+    ],
+)
+def test_complaints_and_feedback_in_the_survey_stay_in_the_survey(a: Analysis) -> None:
+    d = decide(a, conv("rating", slots={"_rating": {"agent_id": "alice"}}), policy())
+    assert (d.route, d.action, d.leaves_survey, d.rating) == ("collect", "rating", False, None)
 
 
 @pytest.mark.parametrize("a", [analysis("嗯"), analysis("你好", intent="greeting"), analysis("好的，谢谢")])
