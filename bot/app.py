@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.actions.answers import SmalltalkAction, fallback, faq_answer
+from bot.actions.answers import SmalltalkAction, fallback, faq_answer, human_declined, offer_human
 from bot.actions.base import Action
 from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
@@ -110,6 +110,8 @@ def _actions(
     actions: dict[str, Action] = {
         "faq": faq_answer,
         "fallback": fallback,
+        "offer_human": offer_human,
+        "human_declined": human_declined,
         "smalltalk": SmalltalkAction(catalog),
         "start_flow": flows.start_flow,
         "fill_slot": flows.fill_slot,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.conversation.texts import text
-from bot.core.events import Reply
+from bot.core.events import Button, Reply
 from bot.nlu.intent_spec import IntentCatalog
 
 
@@ -18,9 +18,46 @@ async def faq_answer(ctx: ActionContext) -> ActionOutcome:
     return ActionOutcome(replies=(Reply("text", answer),), conversation=conv)
 
 
+SUGGESTIONS = 3
+SUGGESTION_FLOOR = 0.05  # below this P(right) an entry is no plausible reading of the message
+
+
+def suggestions(ctx: ActionContext) -> tuple[Button, ...]:
+    """The closest KB questions as buttons; tapping one sends the question, which then matches
+    exactly. None for chatter (scored 0) or when nothing comes close."""
+    seen: dict[str, Button] = {}
+    for r in ctx.analysis.kb_results:
+        if r.score >= SUGGESTION_FLOOR and r.entry.question not in seen:
+            seen[r.entry.question] = Button(r.entry.question, r.entry.question)
+        if len(seen) == SUGGESTIONS:
+            break
+    return tuple(seen.values())
+
+
 async def fallback(ctx: ActionContext) -> ActionOutcome:
     conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
-    return ActionOutcome(replies=(Reply("text", text("fallback", ctx.analysis.language.code)),), conversation=conv)
+    lang = ctx.analysis.language.code
+    replies = [Reply("text", text("fallback", lang))]
+    options = suggestions(ctx)
+    if options:
+        replies.append(Reply("buttons", text("did_you_mean", lang), buttons=options))
+    return ActionOutcome(replies=tuple(replies), conversation=conv)
+
+
+async def offer_human(ctx: ActionContext) -> ActionOutcome:
+    """After `dialogue.fallbacks_before_handoff` misses: ask whether to bring in an agent."""
+    lang = ctx.analysis.language.code
+    conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
+    offer = Reply("buttons", text("offer_human", lang), buttons=(
+        Button(text("offer_human_yes", lang), text("human_request_phrase", lang)),
+        Button(text("offer_human_no", lang), text("offer_human_no", lang)),
+    ))
+    return ActionOutcome((offer,), conv)
+
+
+async def human_declined(ctx: ActionContext) -> ActionOutcome:
+    conv = replace(ctx.conversation, fallback_count=0)
+    return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.language.code)),), conv)
 
 
 class SmalltalkAction:

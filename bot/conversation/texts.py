@@ -101,6 +101,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，我好像没能理解。需要为您转接人工客服吗？",
         "en": "Sorry, I don't seem to be getting it. Would you like me to connect you to a human agent?",
     },
+    "did_you_mean": {
+        "zh": "您是不是想问：",
+        "en": "Did you mean:",
+    },
+    # What the "yes, an agent" button sends: a phrase the human_request rule understands.
+    "human_request_phrase": {
+        "zh": "转人工",
+        "en": "agent",
+    },
     "offer_human_yes": {
         "zh": "转人工",
         "en": "Yes, an agent",

@@ -172,8 +172,12 @@ def llm(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
 def fallback(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision:
     top = a.kb_results[0] if a.kb_results else None
     why = f"best knowledge base score {top.score:.2f} < threshold {p.threshold:.2f}" if top else "no candidate"
+    if conv.fallback_count > 0 and (repairs.is_no(a.text) or repairs.is_cancel(a.text)):
+        # "不用了" after "需要为您转接人工客服吗？": the customer stays with the bot.
+        return Decision("fallback", "human_declined", f"customer declined an agent after fallbacks ({why})")
     if conv.fallback_count + 1 >= p.fallbacks_before_handoff:
-        return Decision("handoff", "handoff", f"{conv.fallback_count + 1} fallbacks in a row ({why})")
+        # Offered, not imposed: the buttons send "转人工", which the human_request rule serves.
+        return Decision("fallback", "offer_human", f"{conv.fallback_count + 1} fallbacks in a row ({why})")
     return Decision("fallback", "fallback", why)
 
 

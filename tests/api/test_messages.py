@@ -76,7 +76,8 @@ async def test_one_customers_messages_are_processed_in_order(client: TestClient)
     assert sorted(inbound[:-1]) == sorted(texts) and len(inbound) == 16
     # Each question is immediately followed by its own answer: turns never interleave.
     msgs = (await (await client.get(f"/api/conversations/{conv}/messages", headers=auth())).json())["messages"]
-    assert [m["sender"] for m in msgs] == ["customer", "bot"] * 16
+    runs = [s for i, s in enumerate(m["sender"] for m in msgs) if i == 0 or msgs[i - 1]["sender"] != s]
+    assert runs == ["customer", "bot"] * 16  # a turn may answer with several messages (suggestions)
 
 
 async def test_unknown_conversation_is_404(client: TestClient) -> None:

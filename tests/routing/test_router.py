@@ -155,11 +155,13 @@ def test_collecting_fills_slots_cancels_and_answers_side_questions() -> None:
     assert (side.route, side.action) == ("faq", "faq_in_flow")
 
 
-def test_consecutive_fallbacks_hand_off() -> None:
+def test_consecutive_fallbacks_offer_a_human_instead_of_imposing_one() -> None:
     first = decide(analysis("火星"), conv(fallback_count=0), policy())
     assert first.route == "fallback"
     second = decide(analysis("火星"), conv(fallback_count=1), policy())
-    assert (second.route, second.action) == ("handoff", "handoff") and "2 fallbacks" in second.reason
+    assert (second.route, second.action) == ("fallback", "offer_human") and "2 fallbacks" in second.reason
+    declined = decide(analysis("不用了"), conv(fallback_count=2), policy())
+    assert declined.action == "human_declined"
 
 
 def test_llm_answers_when_configured_instead_of_fallback() -> None:

@@ -73,7 +73,8 @@ def _throwaway(settings: Settings, data_dir: Path) -> Settings:
     chroma = storage.chroma.model_copy(update={"mode": "embedded"})
     storage = storage.model_copy(update={"chroma": chroma})
     kb = settings.knowledge_base.model_copy(update={"faq_file": None})
-    return settings.model_copy(update={"storage": storage, "knowledge_base": kb})
+    quiet = settings.notifications.model_copy(update={"new_ticket": False, "urgent_ticket": False})
+    return settings.model_copy(update={"storage": storage, "knowledge_base": kb, "notifications": quiet})
 
 
 async def evaluate_through_dialogue(
