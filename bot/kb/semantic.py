@@ -30,7 +30,8 @@ from bot.kb.faq import FaqEntry
 MODEL_NAME = "multilingual-e5-small"
 QUESTION_WEIGHT = 0.5  # relative to the question+answer passage's weight of 1
 _QUERY_MEMO = 2048
-_MAX_CHARS = 1000  # e5 reads 512 tokens; a longer text only costs time
+_MAX_CHARS = 1000
+_BATCH = 16  # e5 reads 512 tokens; a longer text only costs time
 
 
 def available() -> bool:
@@ -98,7 +99,13 @@ class E5Encoder:
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), np.float32)
-        return np.asarray(self._model.encode([t[:_MAX_CHARS] for t in texts], is_query), np.float32)
+        # Small batches: the engine pads a batch to its longest text and holds every layer's
+        # activations, so 768 texts at once took gigabytes; 16 costs no speed.
+        out = [
+            np.asarray(self._model.encode([t[:_MAX_CHARS] for t in texts[i : i + _BATCH]], is_query), np.float32)
+            for i in range(0, len(texts), _BATCH)
+        ]
+        return np.concatenate(out)
 
 
 def entry_texts(entry: FaqEntry) -> tuple[list[str], list[str]]:
