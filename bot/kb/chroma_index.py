@@ -123,3 +123,11 @@ class ChromaIndex:
 
     def count(self) -> int:
         return int(self._col.count())
+
+    def close(self) -> None:
+        """Release Chroma's System for this path: chromadb keeps one per persist directory in a
+        class-level cache until closed (about 80 MB each), so every service or test that opened a
+        data directory would otherwise keep its own forever."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()

@@ -398,6 +398,7 @@ class KnowledgeBase:
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)
         await asyncio.to_thread(self._batcher.close)
+        self._index.close()
         aclose = getattr(self.embedder, "aclose", None)
         if aclose is not None:
             await aclose()

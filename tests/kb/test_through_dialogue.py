@@ -13,12 +13,16 @@ async def test_queries_go_through_the_whole_pipeline(settings: Settings, faqs: l
         ("忘记登录密码怎么办？", "password"),
         ("给我讲个笑话", None),  # out of scope: declined
         ("今天天气怎么样", None),
+        ("我要退款 订单号 12345678", "refund"),  # a request to act: the form, not the answer
     ]
     report = await evaluate_through_dialogue(faqs, queries, settings=settings)
-    assert (report.in_scope, report.out_of_scope) == (2, 2)
-    assert report.right == 1.0 and report.oos_declined == 1.0 and report.precision == 1.0
-    assert report.tickets_opened == 0 and report.routes["faq"] == 2
+    assert (report.in_scope, report.out_of_scope) == (3, 2)
+    assert report.right == 2 / 3 and report.oos_declined == 1.0 and report.precision == 1.0
+    assert report.routes["faq"] == 2
+    # What went wrong is listed for the operator, with what the KB alone would have answered.
+    [miss] = report.misses
+    assert (miss["route"], miss["faq"], miss["kb_top"]) == ("collect", None, "refund")
     assert report.e5_alone is not None and 0.0 <= report.e5_alone["top1"] <= 1.0
-    assert "right answers 100.0%" in report.render_text()
+    assert "right answers 66.7%" in report.render_text()
     # The throw-away service left nothing in the configured data directory.
     assert not (settings.data_dir / "bot.sqlite3").exists()

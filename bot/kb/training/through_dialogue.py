@@ -43,6 +43,9 @@ class ThroughDialogueReport:
     turn_p50_ms: float
     turn_p95_ms: float
     e5_alone: dict[str, float] | None
+    # Every query the service got wrong (in-scope not answered with its entry, out-of-scope
+    # answered), so an operator sees which questions to add or reword; only in --json.
+    misses: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +92,7 @@ async def evaluate_through_dialogue(
     routes: dict[str, int] = {}
     right = answered = correct_answers = oos_decl = n_in = n_oos = tickets = handoffs = 0
     lat: list[float] = []
+    misses: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cs-bot-eval-") as tmp:
         async with build_services(_throwaway(settings, Path(tmp)), sync_faqs=False) as services:
             await services.knowledge_base.upsert(list(entries))
@@ -111,6 +115,13 @@ async def evaluate_through_dialogue(
                     n_in += 1
                     right += faq == expected
                 correct_answers += faq is not None and faq == expected
+                if faq != expected:
+                    top = await services.knowledge_base.search_batched(query, 1)
+                    misses.append({
+                        "query": query, "expected": expected, "route": route, "faq": faq,
+                        "kb_top": top[0].entry.id if top else None,
+                        "kb_score": round(top[0].score, 3) if top else None,
+                    })
                 if progress and (i % 20 == 0 or i == len(queries)):
                     progress(i, len(queries))
     reference = _e5_alone(entries, queries, oos_decl / n_oos if n_oos else 0.9)
@@ -127,6 +138,7 @@ async def evaluate_through_dialogue(
         turn_p50_ms=float(np.percentile(lat, 50)) if lat else 0.0,
         turn_p95_ms=float(np.percentile(lat, 95)) if lat else 0.0,
         e5_alone=reference,
+        misses=tuple(misses),
     )
 
 
