@@ -8,9 +8,10 @@ lock, dialogue, router, actions, store); agent events through the agent desk, as
 calls it. What the customer reads is the turn's replies plus anything pushed to them meanwhile
 (agent joined, rating prompt), caught by an outbox sender registered on every channel.
 
-Each scenario is its own customer (and, if it needs one, its own agent), so scenarios do not
-share conversations, queues or seats. A scenario stops at its first failing turn: what follows
-was written for a conversation that did not happen.
+Each scenario is its own customer (and, if it needs one, its own agent, left offline so the queue
+never hands it other chats), so scenarios share no conversation or seat, and a chat still waiting
+when its scenario ends is taken out of the queue. A scenario stops at its first failing turn: what
+follows was written for a conversation that did not happen.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 Progress = Callable[[int, int], None]
-AGENT_NAME = "Alex"  # what customers read in "人工客服 Alex 将为您服务。"
+AGENT_NAME = "Alex"
+# An agent answers or closes only a chat they took: a queued one is accepted first, so a scenario
+# need not spell out the accept (agent_accepts is there for checking what the customer reads then).
+TAKES_FIRST = ("agent_replies", "agent_closes")  # what customers read in "人工客服 Alex 将为您服务。"
 
 
 class _Pushed:
@@ -117,14 +121,12 @@ class _Player:
         desk = self._s.desk
         agent = await self._agent_for_scenario()
         try:
-            if turn.event == "agent_accepts":
+            if turn.event == "agent_accepts" or (conv.state == "queued" and turn.event in TAKES_FIRST):
                 await desk.accept(agent, conv.id)
-            elif turn.event == "agent_replies":
+            if turn.event == "agent_replies":
                 assert turn.text is not None
                 await desk.reply(agent, conv.id, turn.text)
             elif turn.event == "agent_closes":
-                if conv.state == "queued":  # an agent closes a chat they took: take it first
-                    await desk.accept(agent, conv.id)
                 await desk.close(agent, conv.id, keep_ticket_open=bool(turn.keep_ticket_open))
             elif turn.event == "agent_hands_back":
                 await desk.transfer(agent, conv.id, None)
@@ -137,6 +139,21 @@ class _Player:
         return Observed(state=after.state if after else "-", language=after.language if after else None,
                         replies=texts, buttons=buttons,
                         tickets=tuple(t for t in await self._tickets() if t not in before))
+
+    async def tidy(self) -> None:
+        """Take the scenario's chat out of the shared queue once it is over: a later scenario's
+        "您目前排在第 N 位" must not depend on which scenarios ran before it."""
+        conv = await self._s.store.conversations.latest_for(self.customer_id, self.channel)
+        if conv is None or conv.state not in ("queued", "agent"):
+            return
+        agent = await self._agent_for_scenario()
+        try:
+            if conv.state == "queued":
+                await self._s.desk.accept(agent, conv.id)
+            await self._s.desk.close(agent, conv.id)
+        except HandoffError:
+            pass  # taken by its own agent meanwhile, or closed: nothing left in the queue
+        self._pushed.take(self.customer_id)
 
     async def _agent_for_scenario(self) -> Agent:
         # Left offline: the queue never hands it other chats, and accept/close need no presence.
@@ -174,6 +191,7 @@ async def play_scenarios(
             played.append(check)
             if not check.passed:
                 break
+        await player.tidy()
         results.append(ScenarioResult(scenario.name, scenario.tags, scenario.note, tuple(played),
                                       len(scenario.turns)))
         if progress:

@@ -193,7 +193,10 @@ def _where(loc: tuple[Any, ...], raw: Any) -> str:
 
 def describe(err: ValidationError, raw: Any) -> str:
     """The first problem, in one line (a file with several gets them one fix at a time)."""
-    errors = err.errors()
+    raw_errors = err.errors()
+    # A bad item is dropped from its list, which then reports "too short" too: an echo, not a problem.
+    errors = [e for e in raw_errors if not (e["type"] == "too_short" and any(
+        o is not e and tuple(o["loc"][:len(e["loc"])]) == tuple(e["loc"]) for o in raw_errors))] or raw_errors
     first = errors[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
