@@ -75,7 +75,7 @@ def test_json_report_shape_and_exit_zero_with_failures(run, config_path: Path) -
     ("scenarios", "message"),
     [
         ("scenarios: [name: x\n", "scenarios.yaml:2:1: invalid YAML"),
-        ("turns: []\n", "scenarios: Field required"),
+        ("every_turn: {}\n", "scenarios: Field required"),
         ("scenarios:\n- name: a\n  turns:\n  - say: hi\n    expect: {route: form}\n",
          "scenario 1 'a', turn 1: expect.route: unknown route 'form'; known: faq, llm, collect,"),
         ("scenarios:\n- name: a\n  turns:\n  - say: hi\n    expect: {rout: faq}\n",
