@@ -1,4 +1,4 @@
-"""eval faq | intents | sentiment | language, and bench."""
+"""eval faq | intents | sentiment | language | dialogue, and bench."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from bot.config import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("eval", help="measure retrieval, intents, sentiment or language on a data set")
-    kinds = p.add_subparsers(dest="kind", required=True, metavar="{faq,intents,sentiment,language}")
+    p = sub.add_parser("eval", help="measure retrieval, intents, sentiment, language or whole dialogues")
+    kinds = p.add_subparsers(dest="kind", required=True, metavar="{faq,intents,sentiment,language,dialogue}")
     f = kinds.add_parser("faq", help="FAQ retrieval: top-1, recall@5, MRR, out-of-scope decline")
     f.add_argument("--kb", required=True, type=Path)
     f.add_argument("--queries", required=True, type=Path)
@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     la.add_argument("--file", required=True, type=Path)
     la.add_argument("--json", action="store_true")
     la.set_defaults(handler=eval_language)
+    dl = kinds.add_parser("dialogue", help="scripted multi-turn conversations (YAML) against a throw-away service")
+    dl.add_argument("--file", required=True, type=Path)
+    dl.add_argument("--json", action="store_true")
+    dl.set_defaults(handler=eval_dialogue)
 
     p = sub.add_parser("bench", help="throughput and latency of POST /api/message vs an echo server")
     p.add_argument("--messages", type=int, default=5000)
@@ -127,6 +131,23 @@ async def eval_language(settings: Settings, args: argparse.Namespace) -> int:
     except (ValueError, KeyError, UnicodeDecodeError) as exc:
         raise CliError(f"--file: {exc}") from None
     return _show(report, args.json)
+
+
+async def eval_dialogue(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.conversation.scenarios.runner import evaluate_dialogue
+    from bot.conversation.scenarios.spec import ScenarioError
+
+    _readable(args.file, "--file")
+    try:
+        with progress_bar("dialogue scenarios") as progress:
+            report = await evaluate_dialogue(args.file, settings, progress=progress)
+    except ScenarioError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print_json(report.as_dict())
+    else:  # customers' words may hold [brackets]: no rich markup
+        stdout().print(report.render_text(), markup=False)
+    return 0  # a measurement: failing scenarios are the result, not an error
 
 
 async def bench(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ CANCEL: dict[str, tuple[str, ...]] = {
     "zh": ("算了", "不用了", "不用", "不要了", "不要", "不想退了", "不想退款了", "不退了", "不退款了", "不想办了",
            "不办了", "不查了", "不想查了", "不弄了", "先不弄了", "先不了", "先不用了", "不了", "取消", "取消吧",
            "不需要了", "不需要", "不想要了", "没事了", "没事", "没事儿", "不用麻烦了", "以后再说", "下次再说",
-           "改天再说", "再说吧", "退出", "停", "不用转了", "不用转人工"),
+           "改天再说", "再说吧", "退出", "停", "不用转了", "不用转人工", "不等了", "不想等了"),
     "en": ("never mind", "nevermind", "nvm", "no thanks", "no thank you", "forget it", "forget about it",
            "cancel", "cancel that", "cancel it", "stop", "quit", "exit", "not now", "no need",
            "dont bother", "i changed my mind", "changed my mind", "leave it"),

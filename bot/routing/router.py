@@ -47,6 +47,14 @@ def _intent(a: Analysis, action: str | None = None) -> str | None:
     return i.name
 
 
+def _kb_question(a: Analysis) -> bool:
+    """The message is one of the KB's own questions (an exact or near-exact match scores 1.0), so
+    it is a question whatever its punctuation: "what payment methods do you accept" has no "?",
+    and "人工客服几点上班" asks about agents; neither wants a form answer or a queue."""
+    m = a.faq_match
+    return m is not None and m.score >= 1.0
+
+
 def relay(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     if conv.state == "queued" and is_cancel(a.text):
         # Still waiting (the action checks no agent took it meanwhile): "算了" leaves the queue.
@@ -84,6 +92,8 @@ def rating(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None
 
 def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     name = _intent(a, "handoff")
+    if name and _kb_question(a) and not repairs.is_human_request(a.text):
+        return None  # a question the KB holds ("人工客服几点上班"); "转人工" itself still hands off
     if name and not repairs.is_no(a.text):  # "不用转人工" says the opposite
         return Decision("handoff", "handoff", f"customer asked for a human ({name})", intent=name)
     return None
@@ -128,7 +138,7 @@ def collecting(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | 
             # "谢谢", "好的", "你好": not an answer, not a mistake. Ask again, kindly; no attempt counted.
             return Decision("collect", "reprompt_slot", f"acknowledgement while collecting {slot.name}",
                             intent=conv.flow)
-        if a.intent is not None and a.intent.is_question:
+        if (a.intent is not None and a.intent.is_question) or _kb_question(a):
             # A side question while a form is open: answer it (or say we can't), then ask again.
             if a.faq_match is not None:
                 return Decision("faq", "faq_in_flow", f"question while collecting {slot.name}",

@@ -9,7 +9,7 @@ from bot.nlu.repairs import is_ack, is_cancel, is_human_request, is_no, is_yes
 
 @pytest.mark.parametrize("text", ["算了", "不用了", "算了不用了", "不想退了", "先不弄了", "不要了", "取消",
                                   "那算了吧。", "好的，不用了", "never mind", "No thanks!", "forget it",
-                                  "Cancel.", "ｃａｎｃｅｌ"])
+                                  "Cancel.", "ｃａｎｃｅｌ", "算了 不等了", "不想等了"])
 def test_cancel(text: str) -> None:
     assert is_cancel(text)
 

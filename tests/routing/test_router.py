@@ -200,3 +200,24 @@ def test_unknown_rule_in_config_is_refused(tmp_path: Path) -> None:
     path = write_project(tmp_path, {"dialogue": {"precedence": ["faq", "magic", "fallback"]}})
     with pytest.raises(ConfigError, match=r"dialogue\.precedence.*magic"):
         load_settings(path, env={})
+
+
+def test_a_kb_question_about_agents_is_answered_not_queued() -> None:
+    # "人工客服几点上班" is a question of the KB (score 1.0) that the intent model reads as human_agent.
+    asked = decide(analysis("人工客服几点上班", intent="human_agent", faq_score=1.0), conv(), policy())
+    assert (asked.route, asked.action) == ("faq", "faq")
+    # An explicit request still hands off, even when the KB lists it too ("转人工" in 怎么联系人工客服).
+    explicit = decide(analysis("转人工", intent="human_agent", faq_score=1.0), conv(), policy())
+    assert (explicit.route, explicit.action) == ("handoff", "handoff")
+    # Only the KB's own questions count: a loose match does not outrank the request.
+    loose = decide(analysis("我要和真人说话", intent="human_agent", faq_score=0.8), conv(), policy())
+    assert loose.route == "handoff"
+
+
+def test_a_kb_question_mid_form_is_a_side_question_without_a_question_mark() -> None:
+    form = conv("collecting", flow="refund_request", slots={"_pending": "order_id"})
+    d = decide(analysis("what payment methods do you accept", faq_score=1.0), form, policy())
+    assert (d.route, d.action) == ("faq", "faq_in_flow")
+    # Anything else that is no order number is still an invalid answer (one attempt counted).
+    other = decide(analysis("my order", faq_score=0.7), form, policy())
+    assert other.action == "fill_slot"

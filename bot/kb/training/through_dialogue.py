@@ -71,11 +71,13 @@ class ThroughDialogueReport:
         return "\n".join(lines)
 
 
-def _throwaway(settings: Settings, data_dir: Path) -> Settings:
+def throwaway_settings(settings: Settings, data_dir: Path, *, faq_file: Path | None = None) -> Settings:
+    """The given config on an empty SQLite + embedded Chroma in `data_dir`, notifications off.
+    `faq_file` (absolute) is synced at start as a real start would; None: the caller upserts."""
     storage = settings.storage.model_copy(update={"data_dir": data_dir, "backend": "sqlite"})
     chroma = storage.chroma.model_copy(update={"mode": "embedded"})
     storage = storage.model_copy(update={"chroma": chroma})
-    kb = settings.knowledge_base.model_copy(update={"faq_file": None})
+    kb = settings.knowledge_base.model_copy(update={"faq_file": faq_file})
     quiet = settings.notifications.model_copy(update={"new_ticket": False, "urgent_ticket": False})
     return settings.model_copy(update={"storage": storage, "knowledge_base": kb, "notifications": quiet})
 
@@ -94,7 +96,7 @@ async def evaluate_through_dialogue(
     lat: list[float] = []
     misses: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cs-bot-eval-") as tmp:
-        async with build_services(_throwaway(settings, Path(tmp)), sync_faqs=False) as services:
+        async with build_services(throwaway_settings(settings, Path(tmp)), sync_faqs=False) as services:
             await services.knowledge_base.upsert(list(entries))
             await services.knowledge_base.settled()
             for i, (query, expected) in enumerate(queries, 1):

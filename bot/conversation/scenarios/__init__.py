@@ -1,0 +1,1 @@
+"""Scripted multi-turn conversations run against a throw-away service: `eval dialogue`."""
