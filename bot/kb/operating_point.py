@@ -173,7 +173,8 @@ def sample_questions(items: Sequence[tuple[str, str]], limit: int = SAMPLE_LIMIT
 def content_key(entries: Iterable[FaqEntry]) -> str:
     """A digest of everything calibration reads: ids, questions, answers, and the corpus/coefficients."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((VERSION, SHIFT_SHARE, A, B, C, PRIOR_MEAN, PRIOR_SD, PRIOR_MARGIN, PRIOR_MARGIN_SD, chatter_corpus())).encode())
+    constants = (VERSION, SHIFT_SHARE, A, B, C, PRIOR_MEAN, PRIOR_SD, PRIOR_MARGIN, PRIOR_MARGIN_SD)
+    h.update(repr((constants, chatter_corpus())).encode())
     for e in sorted(entries, key=lambda e: e.id):
         h.update(json.dumps([e.id, e.texts, sorted(e.answers.items())], ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
