@@ -18,7 +18,7 @@ from bot.conversation.texts import text
 from bot.core.events import Button, Reply
 from bot.nlu.intent_spec import IntentCatalog, IntentSpec, SlotSpec
 from bot.nlu.repairs import is_greeting
-from bot.routing.policy import OFFER_HUMAN, PENDING, SAID, is_skip, next_slot, pending_slot
+from bot.routing.policy import OFFER_FLOW, OFFER_HUMAN, PENDING, SAID, is_skip, next_slot, pending_slot
 from bot.tickets.wording import customer_said, slot_label, title_from, type_label, with_article
 
 if TYPE_CHECKING:
@@ -42,16 +42,45 @@ class FlowActions:
         self._attempts = slot_attempts
 
     async def start_flow(self, ctx: ActionContext) -> ActionOutcome:
+        return await self._start(ctx, ctx.analysis.text)
+
+    async def _start(self, ctx: ActionContext, said: str) -> ActionOutcome:
         spec = self._catalog.get(ctx.decision.intent or "")
         assert spec is not None, "router started an unknown flow"
         slots: dict[str, Any] = {}
         for slot in spec.slots:  # values the opening message already gives
-            value = slot.find(ctx.analysis.text)
+            value = slot.find(said)
             if value is not None:
                 slots[slot.name] = value
-        slots[SAID] = ctx.analysis.text.strip()[:200]  # the customer's words: the ticket's title
+        slots[SAID] = said.strip()[:200]  # the customer's words: the ticket's title
         conv = self._machine.fire(ctx.conversation, "start_collect", flow=spec.name, slots=slots, fallback_count=0)
         return await self._advance(replace(ctx, conversation=conv), spec, ())
+
+    async def answer_and_offer(self, ctx: ActionContext) -> ActionOutcome:
+        """The knowledge base answers how it works, then the bot offers to do it ("需要我现在帮您
+        发起退款吗？"); the offer waits one turn for a yes (router: accept_offer)."""
+        match = ctx.analysis.faq_match
+        spec = self._catalog.get(ctx.decision.intent or "")
+        assert match is not None and spec is not None, "router offered without an answer or a flow"
+        lang = ctx.analysis.language.code
+        answer = Reply("text", match.entry.answer_for(lang))
+        offer = Reply("buttons", _localized(spec.offer, lang), buttons=(
+            Button(text("offer_yes", lang), text("offer_yes", lang)),
+            Button(text("offer_no", lang), text("offer_no", lang)),
+        ))
+        slots = {**ctx.conversation.slots, OFFER_FLOW: {"flow": spec.name, "said": ctx.analysis.text.strip()[:200]}}
+        return ActionOutcome((answer, offer), replace(ctx.conversation, slots=slots, fallback_count=0))
+
+    async def accept_offer(self, ctx: ActionContext) -> ActionOutcome:
+        """"好的" to the offer: the flow starts from the message that prompted it (its order number
+        counts, and it titles the ticket)."""
+        offered = ctx.conversation.slots.get(OFFER_FLOW) or {}
+        conv = replace(ctx.conversation, slots={k: v for k, v in ctx.conversation.slots.items() if k != OFFER_FLOW})
+        return await self._start(replace(ctx, conversation=conv), str(offered.get("said") or ctx.analysis.text))
+
+    async def decline_offer(self, ctx: ActionContext) -> ActionOutcome:
+        conv = replace(ctx.conversation, slots={k: v for k, v in ctx.conversation.slots.items() if k != OFFER_FLOW})
+        return ActionOutcome((Reply("text", text("offer_declined", ctx.analysis.language.code)),), conv)
 
     async def fill_slot(self, ctx: ActionContext) -> ActionOutcome:
         conv = ctx.conversation

@@ -160,8 +160,6 @@ def render_explain(ex: dict[str, Any]) -> str:
             f" (lead {point['near_miss_margin']:.4f} ± {point['near_miss_margin_sd']:.4f}),"
             f" measured on {point['samples']} KB questions; chatter level {point['chatter_level']:.4f}"
         )
-        for script, shift in point.get("script_shifts") or ():
-            lines.append(f"queries in {script} script: scores moved by {shift:+.4f} to meet the KB's own script")
     if ex["duplicate_questions"]:
         lines.append(f"{ex['duplicate_questions']} questions are shared by more than one entry")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from bot.conversation.machine import ConversationMachine
 from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord
 from bot.core.clock import dumps, now_iso
 from bot.core.events import FaqRef, InboundEvent, TurnResult
-from bot.routing.policy import RoutingPolicy
+from bot.routing.policy import OFFER_FLOW, RoutingPolicy
 from bot.routing.router import decide
 
 if TYPE_CHECKING:
@@ -71,6 +71,10 @@ class DialogueManager:
         new_conv = replace(
             outcome.conversation, language=analysis.language.code, updated_at=ts, last_message_at=ts
         )
+        if OFFER_FLOW in new_conv.slots and decision.action != "answer_and_offer":
+            # An offer ("需要我现在帮您发起退款吗？") holds for the next turn only: a later "好的"
+            # answers whatever the bot said last, not a stale offer.
+            new_conv = replace(new_conv, slots={k: v for k, v in new_conv.slots.items() if k != OFFER_FLOW})
         messages = (
             MessageRecord(conv.id, "in", "customer", event.text, created_at=event.received_at.isoformat()),
             *(MessageRecord(conv.id, "out", "bot", r.text, created_at=ts) for r in outcome.replies),

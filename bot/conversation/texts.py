@@ -114,6 +114,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "转人工",
         "en": "Yes, an agent",
     },
+    # Buttons under "需要我现在帮您发起退款吗？" (the router reads them as yes / no).
+    "offer_yes": {
+        "zh": "好的",
+        "en": "Yes, please",
+    },
+    "offer_no": {
+        "zh": "不用了",
+        "en": "No, thanks",
+    },
+    "offer_declined": {
+        "zh": "好的，有需要随时告诉我。",
+        "en": "All right. Just let me know if you need it.",
+    },
     "offer_human_no": {
         "zh": "不用了",
         "en": "No, thanks",

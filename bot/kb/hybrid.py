@@ -17,19 +17,12 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from bot.kb.faq import FaqEntry
-from bot.kb.operating_point import (
-    OperatingPoint,
-    chatter_corpus,
-    from_near_misses,
-    sample_questions,
-    script_of,
-    script_shifts,
-)
+from bot.kb.operating_point import OperatingPoint, chatter_corpus, from_near_misses, sample_questions
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.semantic import SemanticIndex
 from bot.kb.tokenize import normalize
@@ -38,13 +31,6 @@ NEAR_EXACT = 0.9
 _NEAR_EXACT_MIN_CHARS = 5  # "退款" vs "退货" must not count as a typo of each other
 _NEAR_EXACT_CANDIDATES = 3
 _STAGE1_K = 10
-
-
-def _dominant(scripts: Iterable[str]) -> str:
-    counts: dict[str, int] = {}
-    for s in scripts:
-        counts[s] = counts.get(s, 0) + 1
-    return max(sorted(counts), key=lambda s: counts[s]) if counts else "cjk"
 
 
 def exact_key(text: str) -> str:
@@ -124,10 +110,7 @@ class HybridSearch:
             best.append(float(two[-1]))
             if len(two) == 2:
                 margins.append(float(two[1] - two[0]))
-        scripts = [script_of(line) for line in chatter]
-        kb_script = _dominant(script_of(q) for _, q in sample)
-        shifts = script_shifts(kb_script, tops, scripts)
-        self.point = from_near_misses(best, margins, tops, shifts, scripts)
+        self.point = from_near_misses(best, margins, tops)
         return self.point
 
     # -- search --------------------------------------------------------------------------------
@@ -174,7 +157,6 @@ class HybridSearch:
         top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
         order = sorted(top.tolist(), key=lambda j: (-float(scores[j]), ids[j]))  # ties: by id
         point = self.point
-        script = script_of(query)
         hits: list[KBHit] = []
         for pos, j in enumerate(order):
             s = float(scores[j])
@@ -182,7 +164,7 @@ class HybridSearch:
             if pos > 0:
                 other = float(scores[order[0]])
             hits.append(
-                KBHit(ids[j], point.probability(s, other, script), self._question(ids[j]), s, lexical.get(ids[j], 0.0))
+                KBHit(ids[j], point.probability(s, other), self._question(ids[j]), s, lexical.get(ids[j], 0.0))
             )
         near = self._near_exact(query, [h.faq_id for h in hits[:_NEAR_EXACT_CANDIDATES]])
         if near is not None:

@@ -15,14 +15,6 @@ A query must also score above what generic chatter scores on this KB: a shipped 
 talk, open-domain questions, injections and noise (data/out_of_scope.txt) is asked too, and a top
 score under its 90th percentile is declined (P = 0) whatever the margin.
 
-e5 scores a query in another script than the KB's questions lower across the board (an English
-question against Chinese entries sits about 0.05 under its Chinese twin, right answer and chatter
-alike). The chatter corpus holds the same kinds of lines in both scripts, so the gap between their
-mean top scores on this KB measures that shift. A query's scores are moved by half of it (an
-in-scope English question also meets the English answer in its entry's passage, which chatter never
-does, so its own gap is smaller) and each script's chatter sets that script's floor, so English
-customers of a Chinese KB (and the reverse) meet about the same bar.
-
 A, B, C were fitted once on the support_faq_dev development set (three businesses): on the whole KB
 and on 61 sub-KBs of 2 to 45 of its entries, whose left-out entries' questions serve as near-domain
 out-of-scope queries, balanced so that small and large KBs weigh alike. They are the same for every KB; only the
@@ -37,7 +29,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -55,20 +46,6 @@ PRIOR_WEIGHT = 10  # pseudo-samples: a KB of 3 questions mostly keeps the prior
 MIN_SD = 0.008
 CHATTER_QUANTILE = 0.9
 SAMPLE_LIMIT = 200  # questions asked per calibration (about 2 s of e5 on this machine)
-SHIFT_SHARE = 0.5  # of the chatter gap between scripts (see the module docstring)
-MIN_SCRIPT_LINES = 10  # chatter lines a script needs before its shift is measured
-VERSION = 2  # bump when the calibration's meaning changes: saved points are then measured again
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def script_of(text: str) -> str:
-    """`cjk` when Chinese or Japanese characters make up at least a third of the letters, else
-    `alphabetic` (Latin, Cyrillic, Hangul, …: e5 scores those alike against CJK entries)."""
-    letters = len(_LETTER.findall(text))
-    if letters == 0:
-        return "cjk" if _CJK.search(text) else "alphabetic"
-    return "cjk" if len(_CJK.findall(text)) * 3 >= letters else "alphabetic"
 
 
 @dataclass(frozen=True)
@@ -79,23 +56,10 @@ class OperatingPoint:
     near_miss_margin_sd: float = PRIOR_MARGIN_SD
     samples: int = 0  # KB questions the near-miss level was measured on (0 = prior only)
     chatter_level: float = -1.0  # 90th percentile of the out-of-scope corpus' top scores here
-    # (script, shift added to a query's scores): the KB questions' own script has none
-    script_shifts: tuple[tuple[str, float], ...] = ()
-    # (script, that script's own chatter level), compared before the shift
-    script_levels: tuple[tuple[str, float], ...] = ()
 
-    def shift(self, script: str | None) -> float:
-        return next((d for s, d in self.script_shifts if s == script), 0.0)
-
-    def level(self, script: str | None) -> float:
-        return next((v for s, v in self.script_levels if s == script), self.chatter_level)
-
-    def probability(self, top: float, second: float | None, script: str | None = None) -> float:
-        if top < self.level(script):
+    def probability(self, top: float, second: float | None) -> float:
+        if top < self.chatter_level:
             return 0.0
-        d = self.shift(script)
-        top = top + d
-        second = None if second is None else second + d
         runner_up = self.near_miss_mean if second is None else second
         z = (top - self.near_miss_mean) / self.near_miss_sd
         m = (top - runner_up - self.near_miss_margin) / self.near_miss_margin_sd
@@ -106,46 +70,19 @@ class OperatingPoint:
         return {**asdict(self), "coefficients": {"z": A, "margin": B, "bias": C}}
 
 
-def script_shifts(kb_script: str, chatter: Sequence[float], scripts: Sequence[str]) -> tuple[tuple[str, float], ...]:
-    """Per script, how far its chatter's mean top score sits under the KB script's chatter."""
-    tops = np.asarray(chatter, np.float64)
-    labels = np.asarray(scripts)
-    ref = labels == kb_script
-    if ref.sum() < MIN_SCRIPT_LINES:
-        return ()
-    out = []
-    for script in sorted(set(scripts) - {kb_script}):
-        mine = labels == script
-        if mine.sum() >= MIN_SCRIPT_LINES:
-            out.append((script, round(SHIFT_SHARE * float(tops[ref].mean() - tops[mine].mean()), 6)))
-    return tuple(out)
-
-
 def from_near_misses(
-    best: Sequence[float],
-    margins: Sequence[float],
-    chatter: Sequence[float] = (),
-    shifts: tuple[tuple[str, float], ...] = (),
-    chatter_scripts: Sequence[str] = (),
+    best: Sequence[float], margins: Sequence[float], chatter: Sequence[float] = ()
 ) -> OperatingPoint:
     """`best`: each held-out question's best wrong score; `margins`: its lead over the next wrong
-    entry (absent when the KB has only two entries); `chatter`: the corpus' top scores, with each
-    line's script in `chatter_scripts`."""
+    entry (absent when the KB has only two entries)."""
     x = np.asarray(best, np.float64)
     n = len(x)
-    # Each script's chatter sets its own floor (the KB script's is `chatter_level`).
-    by_script: dict[str, list[float]] = {}
-    for t, script in zip(chatter, chatter_scripts, strict=True) if chatter_scripts else ():
-        by_script.setdefault(script, []).append(float(t))
-    moved = dict(shifts)
-    own = [t for s, ts in by_script.items() if s not in moved for t in ts] or list(chatter)
-    level = float(np.quantile(own, CHATTER_QUANTILE)) if own else -1.0
-    levels = tuple((s, float(np.quantile(by_script[s], CHATTER_QUANTILE))) for s in sorted(moved) if s in by_script)
+    level = float(np.quantile(chatter, CHATTER_QUANTILE)) if len(chatter) else -1.0
     if n == 0:
-        return OperatingPoint(chatter_level=level, script_shifts=shifts, script_levels=levels)
+        return OperatingPoint(chatter_level=level)
     mean, sd = _shrunk(x, PRIOR_MEAN, PRIOR_SD)
     margin, margin_sd = _shrunk(np.asarray(margins, np.float64), PRIOR_MARGIN, PRIOR_MARGIN_SD)
-    return OperatingPoint(mean, sd, margin, margin_sd, n, level, shifts, levels)
+    return OperatingPoint(mean, sd, margin, margin_sd, n, level)
 
 
 def _shrunk(x: np.ndarray, prior_mean: float, prior_sd: float) -> tuple[float, float]:
@@ -173,8 +110,7 @@ def sample_questions(items: Sequence[tuple[str, str]], limit: int = SAMPLE_LIMIT
 def content_key(entries: Iterable[FaqEntry]) -> str:
     """A digest of everything calibration reads: ids, questions, answers, and the corpus/coefficients."""
     h = hashlib.blake2b(digest_size=16)
-    constants = (VERSION, SHIFT_SHARE, A, B, C, PRIOR_MEAN, PRIOR_SD, PRIOR_MARGIN, PRIOR_MARGIN_SD)
-    h.update(repr((constants, chatter_corpus())).encode())
+    h.update(repr((A, B, C, PRIOR_MEAN, PRIOR_SD, PRIOR_MARGIN, PRIOR_MARGIN_SD, chatter_corpus())).encode())
     for e in sorted(entries, key=lambda e: e.id):
         h.update(json.dumps([e.id, e.texts, sorted(e.answers.items())], ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
@@ -185,10 +121,7 @@ def load_point(path: Path, key: str) -> OperatingPoint | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("key") != key:
             return None
-        point = dict(data["point"])
-        for field in ("script_shifts", "script_levels"):
-            point[field] = tuple((str(s), float(d)) for s, d in point.get(field, ()))
-        return OperatingPoint(**point)
+        return OperatingPoint(**data["point"])
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

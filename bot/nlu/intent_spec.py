@@ -85,8 +85,11 @@ class IntentSpec(_Model):
     ticket_type_label: dict[str, str] = Field(default_factory=dict, description="ticket type per language")
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     responses: dict[str, str] = Field(default_factory=dict, description="fixed reply per language")
+    # flow: asked after a knowledge-base answer when the message also fits this flow ("需要我现在
+    #帮您发起退款吗？"); a yes starts the flow. Without it the answer comes alone.
+    offer: dict[str, str] = Field(default_factory=dict, description="offer to start the flow, per language")
 
-    _langs = field_validator("examples", "responses", "ticket_type_label")(_check_langs)
+    _langs = field_validator("examples", "responses", "ticket_type_label", "offer")(_check_langs)
 
     @field_validator("examples")
     @classmethod
@@ -105,6 +108,8 @@ class IntentSpec(_Model):
             raise ValueError("a flow intent needs at least one slot")
         if self.action == "create_ticket" and not self.ticket_type:
             raise ValueError("ticket_type is required for action create_ticket")
+        if self.offer and self.action != "flow":
+            raise ValueError("offer is only for flow intents")
         if self.ticket_type_label and not self.ticket_type:
             raise ValueError("ticket_type_label needs a ticket_type")
         if self.slots and self.action not in ("flow", "create_ticket"):

@@ -16,6 +16,9 @@ _SKIP = re.compile(r"^\s*(跳过|没有|无|不用了?|不需要|skip|none|no( t
 PENDING = "_pending"  # slot key: the slot the last prompt asked for
 SAID = "_said"  # slot key: the message that opened the form (the ticket is titled by it)
 OFFER_HUMAN = "_offer_human"  # slot key: "shall I connect you to an agent?" awaits an answer
+# slot key outside a form: {"flow": name, "said": message} while "需要我现在帮您发起退款吗？" awaits
+# an answer; it lasts one turn (the dialogue manager drops it after any other action)
+OFFER_FLOW = "_offer_flow"
 
 
 def is_cancel(text: str) -> bool:

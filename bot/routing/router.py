@@ -17,7 +17,7 @@ from bot.csat.parse import parse_rating
 from bot.nlu import repairs
 from bot.nlu.analysis import Analysis
 from bot.nlu.intents import is_request
-from bot.routing.policy import OFFER_HUMAN, RoutingPolicy, is_cancel, is_skip, pending_slot
+from bot.routing.policy import OFFER_FLOW, OFFER_HUMAN, RoutingPolicy, is_cancel, is_skip, pending_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +148,47 @@ def collecting(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | 
     return Decision("collect", "fill_slot", f"collecting slots for {conv.flow}", intent=conv.flow)
 
 
-def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+def _flow_fits(a: Analysis, p: RoutingPolicy) -> str | None:
     i = a.intent
     if i is None or i.name is None or i.action != "flow" or i.confidence < p.transactional_confidence:
         return None
+    return i.name
+
+
+def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    offered = conv.slots.get(OFFER_FLOW) if conv.state != "collecting" else None
+    if isinstance(offered, dict) and p.catalog.get(str(offered.get("flow"))) is not None:
+        # "需要我现在帮您发起退款吗？" was asked last turn: a yes starts that flow, a no is taken.
+        if repairs.is_yes(a.text) and not repairs.is_no(a.text):
+            return Decision("collect", "accept_offer", f"customer accepted the offered {offered['flow']}",
+                            intent=offered["flow"])
+        if repairs.is_no(a.text):
+            return Decision("smalltalk", "decline_offer", f"customer declined the offered {offered['flow']}",
+                            intent=offered["flow"])
+    name = _flow_fits(a, p)
+    if name is None:
+        return None
+    i = a.intent
+    assert i is not None
     if a.faq_match is not None and (i.is_question or not is_request(a.text)):
         # "如何退款" is a how-to question for the FAQ, "我要退款" a request; "话费没充上 退款要几天"
-        # asks nothing explicitly and the KB answers it, so the answer comes before any form.
+        # asks nothing explicitly and the KB answers it, so the answer comes before any form
+        # (and the faq rule offers the form).
         return None
-    return Decision("collect", "start_flow", f"intent {i.name} ({i.confidence:.2f})", intent=i.name)
+    return Decision("collect", "start_flow", f"intent {name} ({i.confidence:.2f})", intent=name)
 
 
 def faq(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     m = a.faq_match
     if m is None:
         return None
-    return Decision("faq", "faq", f"knowledge base match {m.score:.2f} >= threshold {p.threshold:.2f}",
-                    faq_id=m.entry.id, intent=_intent(a))
+    why = f"knowledge base match {m.score:.2f} >= threshold {p.threshold:.2f}"
+    flow = _flow_fits(a, p) if conv.state != "collecting" else None
+    spec = p.catalog.get(flow) if flow else None
+    if spec is not None and spec.offer:
+        # How-to and act both fit ("退款要多久到账"): answer, then offer to start the refund.
+        return Decision("faq", "answer_and_offer", f"{why}; offering {flow}", faq_id=m.entry.id, intent=flow)
+    return Decision("faq", "faq", why, faq_id=m.entry.id, intent=_intent(a))
 
 
 def smalltalk(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
