@@ -14,7 +14,7 @@ from typing import Any
 import bot
 from bot.api.params import IntQuery, PathId, StrQuery
 from bot.core.events import MAX_MESSAGE_CHARS
-from bot.core.patterns import ID_PATTERN, NOT_BLANK, SPACE, dates_not_after
+from bot.core.patterns import ID_PATTERN, ID_RULE, NOT_BLANK, SPACE, dates_not_after
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -103,8 +103,7 @@ SCHEMAS: dict[str, Any] = {
             "ticket_id": {"type": ["string", "null"]},
         },
     },
-    "Id": {"type": "string", "pattern": ID_PATTERN,
-           "description": "1-128 characters: no control or invisible characters, no surrounding spaces"},
+    "Id": {"type": "string", "pattern": ID_PATTERN, "description": ID_RULE},
     "Error": {
         "type": "object",
         "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
