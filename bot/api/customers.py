@@ -17,20 +17,19 @@ from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import SERVICES
-from bot.api.openapi import _op, _p
-from bot.customers.service import CustomerUpdate, valid_customer_id
+from bot.api.openapi import _op
+from bot.api.params import PathId
+from bot.customers.service import CustomerUpdate, update_schema
 
 routes = web.RouteTableDef()
 log = structlog.get_logger(__name__)
 
 
+CUSTOMER_ID = PathId("customer_id")
+
+
 def _customer_id(request: web.Request) -> str:
-    customer_id = request.match_info["customer_id"]
-    if not valid_customer_id(customer_id):
-        raise ApiError(400, "invalid_request",
-                       "customer_id: must be 1-128 printable characters without surrounding spaces",
-                       field="customer_id")
-    return customer_id
+    return CUSTOMER_ID.read(request)
 
 
 @routes.get("/api/customers/{customer_id}")
@@ -57,30 +56,15 @@ async def put_customer(request: web.Request) -> web.Response:
     return json_response({"customer": customer.as_dict(), "created": created}, status=201 if created else 200)
 
 
-_PROFILE = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": ["string", "null"], "maxLength": 100},
-        "email": {"type": ["string", "null"], "format": "email"},
-        "phone": {"type": ["string", "null"], "description": "5-20 digits, optional +, spaces, dashes"},
-        "tags": {"type": ["array", "null"], "items": {"type": "string", "maxLength": 32}, "maxItems": 50},
-        "total_orders": {"type": "integer", "minimum": 0},
-        "total_spent": {"type": "number", "minimum": 0},
-        "last_purchase": {"type": ["string", "null"], "format": "date"},
-        "language": {"type": ["string", "null"]},
-    },
-}
-
-
 def _with_403(op: dict[str, Any]) -> dict[str, Any]:
     op["responses"]["403"] = {"$ref": "#/components/responses/Error"}
     return op
 
 
 def _put_op() -> dict[str, Any]:
-    op = _op("Create or update a customer profile (omitted fields unchanged)", params=[_p("customer_id")])
-    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _PROFILE}}}
+    op = _op("Create or update a customer profile (omitted fields unchanged)", params=[CUSTOMER_ID.spec()])
+    schema = update_schema({"$ref": "#/components/schemas/PurchaseDate"})
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     op["responses"]["201"] = {"description": "Created"}
     return op
 
@@ -88,7 +72,7 @@ def _put_op() -> dict[str, Any]:
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/customers/{customer_id}": {
         "get": _with_403(_op("Customer profile with ticket count and CSAT (unmasked: admin, or the serving agent)",
-                             params=[_p("customer_id", minLength=1, maxLength=128)])),
+                             params=[CUSTOMER_ID.spec()])),
         "put": _put_op(),
     },
 }

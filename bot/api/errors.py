@@ -62,9 +62,12 @@ async def read_json(request: web.Request, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
     try:
-        return model.model_validate(data)
+        # Strict JSON mode: "5" is not an integer nor 1 a boolean, as the document's types say.
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":  # what json.loads lets through, e.g. a lone "\ud800" escape
+            raise ApiError(400, "invalid_json", f"the body is not valid JSON: {first['msg']}") from None
         field = ".".join(str(p) for p in first["loc"]) or None
         msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         raise ApiError(400, "invalid_request", f"{field}: {msg}" if field else msg, field=field) from None

@@ -22,8 +22,10 @@ from bot.agents.directory import AgentInputError
 from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin, public
 from bot.api.errors import ApiError, json_response, read_json
+from bot.api.fields import text
 from bot.api.keys import SERVICES
-from bot.api.openapi import _op, _p, _q
+from bot.api.openapi import CONVERSATION_ID, _op
+from bot.api.params import IntQuery
 from bot.core.events import MAX_MESSAGE_CHARS
 from bot.handoff.results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
 from bot.handoff.views import board, conversation_view
@@ -32,11 +34,17 @@ routes = web.RouteTableDef()
 T = TypeVar("T")
 CONSOLE = Path(__file__).with_name("console.html")
 MAX_WAIT = 30
+WAIT = IntQuery("wait", 0, 0, MAX_WAIT, "long poll: seconds to wait for a change past `since`")
+SINCE = IntQuery("since", -1, -1, 2**62, "the `version` the caller has seen")
+LAST = IntQuery("last", 5, 0, 50, "recent messages per queued conversation")
+
+
+ReplyText = text(MAX_MESSAGE_CHARS)
 
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    text: ReplyText
 
 
 class TransferIn(BaseModel):
@@ -83,19 +91,6 @@ async def _run(call: Awaitable[T]) -> T:
         raise ApiError(400, "invalid_request", exc.message) from None
 
 
-def _int_query(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_request", f"{name}: must be a whole number", field=name) from None
-    if not lo <= value <= hi:
-        raise ApiError(400, "invalid_request", f"{name}: must be between {lo} and {hi}", field=name)
-    return value
-
-
 def _conv(conv: Any) -> dict[str, Any]:
     return {"conversation_id": conv.id, "state": conv.state, "agent_id": conv.agent_id}
 
@@ -105,9 +100,7 @@ def _conv(conv: Any) -> dict[str, Any]:
 async def list_handoffs(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     agent_id = _agent_id(request)
-    wait = _int_query(request, "wait", 0, 0, MAX_WAIT)
-    since = _int_query(request, "since", -1, -1, 2**62)
-    last = _int_query(request, "last", 5, 0, 50)
+    wait, since, last = WAIT.read(request), SINCE.read(request), LAST.read(request)
     feed = services.handoff.changes
     version = await feed.wait(agent_id, since, wait) if wait else feed.version(agent_id)
     body = await board(services.store, agent_id, last=last)
@@ -118,7 +111,7 @@ async def list_handoffs(request: web.Request) -> web.Response:
 @agent_or_admin
 async def get_handoff(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    view = await _run(conversation_view(services.store, request.match_info["conversation_id"], _agent_id(request)))
+    view = await _run(conversation_view(services.store, CONVERSATION_ID.read(request), _agent_id(request)))
     return json_response(view)
 
 
@@ -126,7 +119,7 @@ async def get_handoff(request: web.Request) -> web.Response:
 @agent_or_admin
 async def accept(request: web.Request) -> web.Response:
     agent = _agent(request)
-    conv = await _run(request.app[SERVICES].desk.accept(agent, request.match_info["conversation_id"]))
+    conv = await _run(request.app[SERVICES].desk.accept(agent, CONVERSATION_ID.read(request)))
     return json_response(_conv(conv))
 
 
@@ -135,7 +128,7 @@ async def accept(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     agent = _agent(request)
     body = await read_json(request, ReplyIn)
-    message = await _run(request.app[SERVICES].desk.reply(agent, request.match_info["conversation_id"], body.text))
+    message = await _run(request.app[SERVICES].desk.reply(agent, CONVERSATION_ID.read(request), body.text))
     return json_response({"conversation_id": message.conversation_id, "message": message.as_dict()})
 
 
@@ -145,7 +138,7 @@ async def transfer(request: web.Request) -> web.Response:
     agent = _agent(request)
     body = await read_json(request, TransferIn)
     conv = await _run(request.app[SERVICES].desk.transfer(
-        agent, request.match_info["conversation_id"], body.to_agent_id
+        agent, CONVERSATION_ID.read(request), body.to_agent_id
     ))
     return json_response(_conv(conv))
 
@@ -158,7 +151,7 @@ async def close(request: web.Request) -> web.Response:
     if request.can_read_body:
         keep = (await read_json(request, CloseIn)).keep_ticket_open
     conv = await _run(request.app[SERVICES].desk.close(
-        agent, request.match_info["conversation_id"], keep_ticket_open=keep
+        agent, CONVERSATION_ID.read(request), keep_ticket_open=keep
     ))
     return json_response(_conv(conv))
 
@@ -212,25 +205,22 @@ async def console(request: web.Request) -> web.Response:
     })
 
 
-def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _with(op: dict[str, Any], *, body: dict[str, Any] | None = None, codes: tuple[str, ...] = ()) -> dict[str, Any]:
-    if body is not None:
-        op["requestBody"] = _json_body(body)
+def _with(op: dict[str, Any], *, body: type[BaseModel] | None = None, codes: tuple[str, ...] = (),
+          optional_body: bool = False) -> dict[str, Any]:
+    if body is not None:  # the model's own schema: what read_json validates
+        op["requestBody"] = {"required": not optional_body,
+                             "content": {"application/json": {"schema": body.model_json_schema()}}}
     for code in codes:
         op["responses"][code] = {"$ref": "#/components/responses/Error"}
     return op
 
 
-_CID = [_p("conversation_id")]
+_CID = [CONVERSATION_ID.spec()]
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/handoffs": {"get": _op(
         "Handoff queue (waiting, with positions) and the caller's own chats; masked customer cards. "
         "Long poll: wait=seconds (<=30) returns early when `version` passes `since`.",
-        params=[_q("wait", "integer", minimum=0, maximum=MAX_WAIT), _q("since", "integer", minimum=-1, maximum=2**62),
-                _q("last", "integer", minimum=0, maximum=50)])},
+        params=[WAIT.spec(), SINCE.spec(), LAST.spec()])},
     "/api/handoffs/{conversation_id}": {"get": _with(_op(
         "One queued or assigned conversation: transcript, handoff, masked customer card", params=_CID),
         codes=("403",))},
@@ -240,28 +230,20 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         codes=("403", "409"))},
     "/api/conversations/{conversation_id}/reply": {"post": _with(_op(
         "Reply to the customer as the assigned agent", params=_CID),
-        body={"type": "object", "required": ["text"], "additionalProperties": False,
-              "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS}}},
-        codes=("403", "409"))},
+        body=ReplyIn, codes=("403", "409"))},
     "/api/conversations/{conversation_id}/transfer": {"post": _with(_op(
         "Transfer to another agent, or to_agent_id null for back to the bot. The target must be online "
         "(409 `agent_unavailable`) and have a free seat (409 `agent_full`)", params=_CID),
-        body={"type": "object", "required": ["to_agent_id"], "additionalProperties": False,
-              "properties": {"to_agent_id": {"type": ["string", "null"]}}},
-        codes=("403", "409"))},
+        body=TransferIn, codes=("403", "409"))},
     "/api/conversations/{conversation_id}/close": {"post": _with(_op(
         "Close the chat; the customer is asked for a 1-5 rating and the handoff's ticket is resolved "
         "unless keep_ticket_open is true", params=_CID),
-        body={"type": "object", "additionalProperties": False,
-              "properties": {"keep_ticket_open": {"type": "boolean", "default": False}}},
-        codes=("403", "409"))},
+        body=CloseIn, optional_body=True, codes=("403", "409"))},
     "/api/agents/me": {"get": _with(_op("The calling agent (agent token)"), codes=("403",))},
     "/api/agents/me/status": {"post": _with(_op(
         "Set presence. online: waiting chats are assigned (`assigned`). away: no NEW chats; the agent "
         "keeps the chats they have. offline: their open chats go back to the queue (`requeued`), the "
         "customers are told, and free agents pick them up."),
-        body={"type": "object", "required": ["status"], "additionalProperties": False,
-              "properties": {"status": {"type": "string", "enum": ["online", "away", "offline"]}}},
-        codes=("403",))},
+        body=StatusIn, codes=("403",))},
     "/console": {"get": _op("Agent web console (HTML; paste an agent token)", secure=False)},
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api.errors import ApiError, json_response
+from bot.api.errors import json_response
 from bot.api.keys import SERVICES
+from bot.api.openapi import KB_EXPLAIN, KB_QUERY, KB_TOP_K
 from bot.kb.knowledge_base import KBResult
 
 routes = web.RouteTableDef()
@@ -27,21 +28,10 @@ def result_dict(r: KBResult, language: str | None = None) -> dict[str, object]:
 
 @routes.get("/api/kb/search")
 async def search(request: web.Request) -> web.Response:
-    q = request.query.get("q", "").strip()
-    if not q:
-        raise ApiError(400, "invalid_request", "q: must not be empty", field="q")
-    if len(q) > 4000:
-        raise ApiError(400, "invalid_request", "q: longer than 4000 characters", field="q")
-    try:
-        top_k = int(request.query.get("top_k", "5"))
-    except ValueError:
-        raise ApiError(400, "invalid_request", "top_k: must be a whole number", field="top_k") from None
-    if not 1 <= top_k <= 100:
-        raise ApiError(400, "invalid_request", "top_k: must be between 1 and 100", field="top_k")
+    q = (KB_QUERY.read(request) or "").strip()  # required and not blank: read() refuses the rest
+    top_k = KB_TOP_K.read(request)
+    explain = KB_EXPLAIN.read(request) or "0"
     kb = request.app[SERVICES].knowledge_base
-    explain = request.query.get("explain", "0")
-    if explain not in ("0", "1", "true", "false"):
-        raise ApiError(400, "invalid_request", "explain: must be 0 or 1", field="explain")
     results = kb.search(q, top_k)
     body: dict[str, object] = {"query": q, "threshold": kb.threshold, "results": [result_dict(r) for r in results]}
     if explain in ("1", "true"):

@@ -6,37 +6,84 @@ up), then to this service's index: the next customer turn already sees it.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from aiohttp import web
-from pydantic import ValidationError
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.api.errors import ApiError, json_response, not_found
+from bot.api.errors import ApiError, json_response, not_found, read_json
+from bot.api.fields import text
 from bot.api.keys import SERVICES
-from bot.api.openapi import _op, _p
-from bot.kb.faq import FaqEntry
+from bot.api.openapi import _op
+from bot.api.params import PathId
+from bot.kb.faq import ID_REGEX, ID_RULE, LANGUAGE_REGEX, MAX_ANSWER, MAX_QUESTION, FaqEntry
 from bot.kb.faq_file import describe_validation
 from bot.kb.importer import FORMATS, FaqImportError, generated_id, read_faq_file
 
 routes = web.RouteTableDef()
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# The largest valid entry (question, 10 answers of 8,000 characters, 50 similar questions) is
+# ~110,000 characters, up to 12 bytes each as JSON \u escapes: more than the app's body limit.
+MAX_FAQ_BODY = 2 * 1024 * 1024
+FAQ_ID = PathId("faq_id", pattern=ID_REGEX, rule=ID_RULE)
+MAX_LANGUAGES, MAX_SIMILAR, MAX_TAGS, MAX_CATEGORY = 10, 50, 20, 100
+
+Question = text(MAX_QUESTION)
+Answer = text(MAX_ANSWER)
+Language = Annotated[str, Field(pattern=LANGUAGE_REGEX)]
+FaqId = Annotated[str, Field(pattern=ID_REGEX)]
+Phrase = Annotated[str, Field(max_length=MAX_QUESTION)]
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    if request.content_type not in ("application/json", "text/json", ""):
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    try:
-        data = json.loads((await request.read()).decode("utf-8") or "null")
-    except UnicodeDecodeError:
-        raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from None
-    except (json.JSONDecodeError, RecursionError):
-        raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "the body must be a JSON object")
-    return data
+class FaqIn(BaseModel):
+    """A FAQ entry as the API takes it (strict JSON types, the document's limits); then a FaqEntry.
+
+    `answer` (in `language`) or `answers` by language: exactly one of them, non-empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: FaqId | None = Field(None, description="derived from the question when omitted or null")
+    question: Question
+    answer: Answer | None = None
+    answers: dict[Language, Answer] | None = Field(None, max_length=MAX_LANGUAGES)
+    similar_questions: list[Phrase] = Field(default_factory=list, max_length=MAX_SIMILAR)
+    category: str = Field("", max_length=MAX_CATEGORY)
+    tags: list[Phrase] = Field(default_factory=list, max_length=MAX_TAGS)
+    language: Language = "zh"
+
+    def entry(self, faq_id: str) -> FaqEntry:
+        if self.answer is not None and self.answers is not None:
+            raise ApiError(400, "invalid_request", "answer: give either answer or answers, not both", field="answer")
+        if self.answer is None and not self.answers:
+            raise ApiError(400, "invalid_request", "answer: answer (or answers by language) is required",
+                           field="answer")
+        return _entry({**self.model_dump(exclude_none=True), "id": faq_id})
+
+
+def _faq_schema(*, with_id: bool) -> dict[str, Any]:
+    schema = FaqIn.model_json_schema()
+    for name in ("answer", "answers", "id"):  # null is refused ("not both"/"required") or only taken for id
+        prop = schema["properties"][name]
+        branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
+        prop.update(branches[0])
+        prop.pop("default", None)
+    schema["properties"]["answers"]["additionalProperties"] = False  # keys are language codes only
+    if not with_id:  # PUT: the id is the path's (a body repeating the same id is tolerated)
+        del schema["properties"]["id"]
+    else:
+        schema["properties"]["id"]["type"] = ["string", "null"]
+    # The rule entry() applies: exactly one of answer / a non-empty answers.
+    schema["anyOf"] = [{"required": ["answer"]},
+                       {"required": ["answers"], "properties": {"answers": {"minProperties": 1}}}]
+    schema["not"] = {"required": ["answer", "answers"]}
+    return schema
+
+
+async def _faq_in(request: web.Request) -> FaqIn:
+    return await read_json(request.clone(client_max_size=MAX_FAQ_BODY), FaqIn)  # type: ignore[arg-type]
 
 
 def _entry(data: dict[str, Any]) -> FaqEntry:
@@ -50,7 +97,7 @@ def _entry(data: dict[str, Any]) -> FaqEntry:
 
 @routes.get("/api/kb/faqs/{faq_id}")
 async def get_faq(request: web.Request) -> web.Response:
-    faq_id = request.match_info["faq_id"]
+    faq_id = FAQ_ID.read(request)
     entry = request.app[SERVICES].knowledge_base.get(faq_id)
     if entry is None:
         raise not_found("faq", faq_id)
@@ -59,10 +106,8 @@ async def get_faq(request: web.Request) -> web.Response:
 
 @routes.post("/api/kb/faqs")
 async def create_faq(request: web.Request) -> web.Response:
-    data = await _json_object(request)
-    if data.get("id") in (None, "") and isinstance(data.get("question"), str) and data["question"].strip():
-        data["id"] = generated_id(data["question"])
-    entry = _entry(data)
+    body = await _faq_in(request)
+    entry = body.entry(body.id if body.id is not None else generated_id(body.question))
     kb = request.app[SERVICES].knowledge_base
     if kb.get(entry.id) is not None:
         raise ApiError(409, "conflict", f"faq {entry.id} exists; replace it with PUT /api/kb/faqs/{entry.id}",
@@ -73,11 +118,11 @@ async def create_faq(request: web.Request) -> web.Response:
 
 @routes.put("/api/kb/faqs/{faq_id}")
 async def replace_faq(request: web.Request) -> web.Response:
-    faq_id = request.match_info["faq_id"]
-    data = await _json_object(request)
-    if data.setdefault("id", faq_id) != faq_id:
+    faq_id = FAQ_ID.read(request)
+    body = await _faq_in(request)
+    if body.id is not None and body.id != faq_id:
         raise ApiError(400, "invalid_request", "id: differs from the id in the path", field="id")
-    entry = _entry(data)
+    entry = body.entry(faq_id)
     kb = request.app[SERVICES].knowledge_base
     created = kb.get(faq_id) is None
     await kb.upsert([entry])
@@ -86,12 +131,19 @@ async def replace_faq(request: web.Request) -> web.Response:
 
 @routes.delete("/api/kb/faqs/{faq_id}")
 async def delete_faq(request: web.Request) -> web.Response:
-    faq_id = request.match_info["faq_id"]
+    faq_id = FAQ_ID.read(request)
     kb = request.app[SERVICES].knowledge_base
     if kb.get(faq_id) is None:
         raise not_found("faq", faq_id)
     await kb.delete(faq_id)
     return json_response({"deleted": faq_id})
+
+
+async def _chunk(part: BodyPartReader) -> bytes:
+    try:
+        return await part.read_chunk()
+    except (HttpProcessingError, ValueError) as exc:  # e.g. the closing boundary never comes
+        raise ApiError(400, "invalid_multipart", f"the multipart body is malformed ({type(exc).__name__})") from None
 
 
 @routes.post("/api/kb/import")
@@ -100,10 +152,13 @@ async def import_faqs(request: web.Request) -> web.Response:
     bad rows reported; a file that cannot be read as a whole writes nothing."""
     if not request.content_type.startswith("multipart/"):
         raise ApiError(415, "unsupported_media_type", "send the file as multipart/form-data, field `file`")
-    reader = await request.multipart()
-    part = await reader.next()
-    while part is not None and getattr(part, "name", None) != "file":
+    try:  # a malformed body (boundary, part headers) is the client's: 400, not aiohttp's exception
+        reader = await request.multipart()
         part = await reader.next()
+        while part is not None and getattr(part, "name", None) != "file":
+            part = await reader.next()
+    except (HttpProcessingError, ValueError) as exc:
+        raise ApiError(400, "invalid_multipart", f"the multipart body is malformed ({type(exc).__name__})") from None
     if part is None or not getattr(part, "filename", None):
         raise ApiError(400, "invalid_request", "file: a file part named `file` is required", field="file")
     suffix = Path(part.filename).suffix.lower()  # type: ignore[union-attr]
@@ -114,7 +169,7 @@ async def import_faqs(request: web.Request) -> web.Response:
         path = Path(tmp) / f"upload{suffix}"
         size = 0
         with path.open("wb") as fh:
-            while chunk := await part.read_chunk():  # type: ignore[union-attr]
+            while chunk := await _chunk(part):  # type: ignore[arg-type]
                 size += len(chunk)
                 if size > MAX_IMPORT_BYTES:
                     raise ApiError(413, "too_large", f"file: larger than {MAX_IMPORT_BYTES // 2**20} MB")
@@ -138,37 +193,22 @@ async def import_faqs(request: web.Request) -> web.Response:
     })
 
 
-def _faq_body(op: dict[str, Any]) -> dict[str, Any]:
-    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _FAQ_SCHEMA}}}
+def _faq_body(op: dict[str, Any], *, with_id: bool) -> dict[str, Any]:
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _faq_schema(with_id=with_id)}}}
     op["responses"]["400"] = {"description": "a field is missing or invalid (`error.field` names it)"}
     op["responses"]["415"] = {"description": "the body is not application/json"}
     return op
 
 
-_FAQ_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["question"],
-    "additionalProperties": False,
-    "properties": {
-        "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"},
-        "question": {"type": "string", "minLength": 1, "maxLength": 500},
-        "answer": {"type": "string", "maxLength": 8000},
-        "answers": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 8000}},
-        "similar_questions": {"type": "array", "items": {"type": "string"}},
-        "category": {"type": "string"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "language": {"type": "string"},
-    },
-}
-_create = _faq_body(_op("Add a FAQ entry (id derived from the question when omitted)"))
+_create = _faq_body(_op("Add a FAQ entry (id derived from the question when omitted)"), with_id=True)
 _create["responses"].pop("200")
 _create["responses"].update({"201": {"description": "created"},
                              "409": {"description": "an entry with this id exists (use PUT)"}})
-_replace = _faq_body(_op("Create or replace a FAQ entry", params=[_p("faq_id")]))
+_replace = _faq_body(_op("Create or replace a FAQ entry", params=[FAQ_ID.spec()]), with_id=False)
 _replace["responses"]["201"] = {"description": "created"}
-_get = _op("A FAQ entry", params=[_p("faq_id")])
+_get = _op("A FAQ entry", params=[FAQ_ID.spec()])
 _get["responses"]["404"] = {"description": "no such entry"}
-_delete = _op("Delete a FAQ entry", params=[_p("faq_id")])
+_delete = _op("Delete a FAQ entry", params=[FAQ_ID.spec()])
 _delete["responses"]["404"] = {"description": "no such entry"}
 _import = _op("Import FAQ entries from an uploaded .json, .csv or .xlsx file (upsert by id)")
 _import["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -11,4 +12,5 @@ from bot.app import Services
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
-OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
+# Builds /api/openapi.json: document() with the feature paths bound, given channels= and today=.
+OPENAPI: web.AppKey[Callable[..., dict[str, Any]]] = web.AppKey("openapi")

@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import METRICS, SERVICES
+from bot.api.openapi import CONVERSATION_ID, TRANSCRIPT_LIMIT
+from bot.app import Services
 from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
-from bot.customers.service import valid_customer_id
+from bot.core.patterns import ID_RULE, valid_id
 from bot.runtime import ShuttingDown
 
 routes = web.RouteTableDef()
@@ -19,12 +21,12 @@ routes = web.RouteTableDef()
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channel: str = Field(min_length=1, max_length=64)
-    customer_id: str = Field(min_length=1, max_length=128)
+    channel: str = Field(min_length=1, max_length=64)  # an enabled channel: see known_channel
+    customer_id: str
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     message_id: str | None = Field(None, min_length=1, max_length=128)
 
-    @field_validator("channel", "customer_id", "message")
+    @field_validator("message")
     @classmethod
     def _not_blank(cls, v: str) -> str:
         if not v.strip():
@@ -33,14 +35,23 @@ class MessageIn(BaseModel):
 
     @field_validator("customer_id")
     @classmethod
-    def _printable(cls, v: str) -> str:
+    def _id(cls, v: str) -> str:
         # The same rule GET /api/customers/{id} applies: an id stored here must be readable there.
-        if not valid_customer_id(v):
-            raise ValueError("must be 1-128 printable characters (no control characters)")
+        # Not trimmed: ids are matched exactly, and the document says so.
+        if not valid_id(v):
+            raise ValueError(f"must be {ID_RULE}")
         return v
 
 
+async def enabled_channels(services: Services) -> list[str]:
+    """The channels POST /api/message takes (the document's `channel` enum): see known_channel."""
+    names = {n for n in services.settings.channels.names() if services.settings.channel_enabled(n)}
+    names.update(r.name for r in await services.store.channels.list() if r.enabled)
+    return sorted(names)
+
+
 async def known_channel(request: web.Request, name: str) -> None:
+    # The same set as enabled_channels, without listing every registered channel per message.
     services = request.app[SERVICES]
     if services.settings.channel_enabled(name):
         return
@@ -69,17 +80,12 @@ async def post_message(request: web.Request) -> web.Response:
 
 @routes.get("/api/conversations/{conversation_id}/messages")
 async def get_messages(request: web.Request) -> web.Response:
-    conv_id = request.match_info["conversation_id"]
+    conv_id = CONVERSATION_ID.read(request)
+    limit = TRANSCRIPT_LIMIT.read(request)  # 1-1000: SQLite reads a negative LIMIT as "no limit"
     store = request.app[SERVICES].store
     conv = await store.conversations.get(conv_id)
     if conv is None:
         raise not_found("conversation", conv_id)
-    try:
-        limit = min(int(request.query.get("limit", "200")), 1000)
-    except ValueError:
-        raise ApiError(400, "invalid_request", "limit: must be a whole number", field="limit") from None
-    if limit < 1:  # SQLite reads a negative LIMIT as "no limit", and a huge one overflows
-        raise ApiError(400, "invalid_request", "limit: must be 1 or more", field="limit")
     messages = await store.messages.messages(conv_id, limit=limit)
     return json_response(
         {
@@ -95,7 +101,7 @@ async def get_messages(request: web.Request) -> web.Response:
 
 @routes.get("/api/conversations/{conversation_id}/decisions")
 async def get_decisions(request: web.Request) -> web.Response:
-    conv_id = request.match_info["conversation_id"]
+    conv_id = CONVERSATION_ID.read(request)
     store = request.app[SERVICES].store
     if await store.conversations.get(conv_id) is None:
         raise not_found("conversation", conv_id)

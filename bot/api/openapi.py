@@ -1,10 +1,20 @@
-"""The OpenAPI document. A test checks that its paths match the routes the app serves."""
+"""The OpenAPI document. A test checks that its paths match the routes the app serves, and
+schemathesis (tests/api/test_openapi_fuzz.py) that the server accepts exactly what it documents.
+
+Built per request: the `channel` enum is the channels enabled now (settings and `channel add`),
+and a customer's `last_purchase` may not be later than tomorrow, a bound that moves with the date.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import bot
+from bot.api.params import IntQuery, PathId, StrQuery
+from bot.core.events import MAX_MESSAGE_CHARS
+from bot.core.patterns import ID_PATTERN, ID_RULE, NOT_BLANK, SPACE, dates_not_after
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -29,15 +39,6 @@ def _op(summary: str, *, body: str | None = None, params: list[dict[str, Any]] |
     return op
 
 
-def _q(name: str, type_: str = "string", required: bool = False, **limits: Any) -> dict[str, Any]:
-    """A query parameter; `limits` are JSON-schema keywords the handler enforces (minimum, maxLength …)."""
-    return {"name": name, "in": "query", "required": required, "schema": {"type": type_, **limits}}
-
-
-def _p(name: str, **limits: Any) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", **limits}}
-
-
 def _status(op: dict[str, Any], code: str, description: str) -> dict[str, Any]:
     op["responses"][code] = {**_ERROR_BODY, "description": description}
     return op
@@ -45,6 +46,12 @@ def _status(op: dict[str, Any], code: str, description: str) -> dict[str, Any]:
 
 _ERROR_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
+
+CONVERSATION_ID = PathId("conversation_id")
+TRANSCRIPT_LIMIT = IntQuery("limit", 200, 1, 1000, "messages, newest last (default 200)")
+KB_QUERY = StrQuery("q", pattern=NOT_BLANK, rule="must not be blank", max_length=4000, required=True)
+KB_TOP_K = IntQuery("top_k", 5, 1, 100)
+KB_EXPLAIN = StrQuery("explain", enum=("0", "1", "true", "false"))
 
 # The foundation's paths; feature route modules add theirs as `OPENAPI_PATHS` (see document()).
 PATHS: dict[str, dict[str, Any]] = {
@@ -55,18 +62,13 @@ PATHS: dict[str, dict[str, Any]] = {
         _op("Send a customer message to the bot", body="MessageIn", response="TurnResult"),
         "503", "the service is shutting down; retry shortly")},
     "/api/conversations/{conversation_id}/messages": {
-        "get": _op("Conversation transcript (at most 1000 messages)",
-                   params=[_p("conversation_id"), _q("limit", "integer", minimum=1)])
+        "get": _op("Conversation transcript", params=[CONVERSATION_ID.spec(), TRANSCRIPT_LIMIT.spec()])
     },
     "/api/conversations/{conversation_id}/decisions": {
-        "get": _op("Router decisions with reasons and scores", params=[_p("conversation_id")])
+        "get": _op("Router decisions with reasons and scores", params=[CONVERSATION_ID.spec()])
     },
     "/api/kb/search": {
-        "get": _op("Search the knowledge base", params=[
-            _q("q", required=True, minLength=1, maxLength=4000, pattern=r"\S"),
-            _q("top_k", "integer", minimum=1, maximum=100),
-            _q("explain", enum=["0", "1", "true", "false"]),
-        ])
+        "get": _op("Search the knowledge base", params=[KB_QUERY.spec(), KB_TOP_K.spec(), KB_EXPLAIN.spec()])
     },
 }
 
@@ -76,10 +78,11 @@ SCHEMAS: dict[str, Any] = {
         "required": ["channel", "customer_id", "message"],
         "additionalProperties": False,
         "properties": {
-            "channel": {"type": "string", "minLength": 1, "maxLength": 64},
-            "customer_id": {"type": "string", "minLength": 1, "maxLength": 128},
-            "message": {"type": "string", "minLength": 1, "maxLength": 4000},
-            "message_id": {"type": "string", "description": "platform id; retries with it are answered once"},
+            "channel": {"$ref": "#/components/schemas/Channel"},
+            "customer_id": {"$ref": "#/components/schemas/Id"},
+            "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": NOT_BLANK},
+            "message_id": {"type": ["string", "null"], "minLength": 1, "maxLength": 128,
+                           "description": "platform id; retries with it are answered once"},
         },
     },
     "TurnResult": {
@@ -100,6 +103,7 @@ SCHEMAS: dict[str, Any] = {
             "ticket_id": {"type": ["string", "null"]},
         },
     },
+    "Id": {"type": "string", "pattern": ID_PATTERN, "description": ID_RULE},
     "Error": {
         "type": "object",
         "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
@@ -107,7 +111,16 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def document(*extra_paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def purchase_date(today: date) -> dict[str, Any]:
+    """A customer's last purchase: a date not after tomorrow (UTC), or blank to clear it."""
+    return {"type": ["string", "null"], "anyOf": [
+        {"format": "date", "pattern": dates_not_after(today + timedelta(days=1))},
+        {"pattern": f"^[{SPACE}]*$"},
+    ]}
+
+
+def document(*extra_paths: dict[str, dict[str, Any]], channels: Sequence[str], today: date) -> dict[str, Any]:
+    """The whole document; `channels` are the enabled channel names, `today` the UTC date."""
     paths = {k: dict(v) for k, v in PATHS.items()}
     for extra in extra_paths:
         for path, ops in extra.items():
@@ -115,14 +128,20 @@ def document(*extra_paths: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for ops in paths.values():
         for op in ops.values():
             if "requestBody" in op:  # read_json's refusals and the server's body limit
-                op["responses"].setdefault("413", {**_ERROR_BODY, "description": "the body is larger than 64 KiB"})
+                too_large = "the body is larger than the limit (192 KiB; 2 MiB for a FAQ entry)"
+                op["responses"].setdefault("413", {**_ERROR_BODY, "description": too_large})
                 op["responses"].setdefault("415", {**_ERROR_BODY, "description": "the body is not application/json"})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Customer-service bot API", "version": bot.__version__},
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {
+                **SCHEMAS,
+                # JSON Schema wants a non-empty enum; with no channel enabled nothing is valid.
+                "Channel": {"type": "string", "enum": sorted(channels)} if channels else {"not": {}},
+                "PurchaseDate": purchase_date(today),
+            },
             "responses": {"Error": {"description": "Error", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 import bot
 from bot.api.auth import public
 from bot.api.errors import json_response
 from bot.api.keys import METRICS, OPENAPI, SERVICES
+from bot.api.messages import enabled_channels
 
 routes = web.RouteTableDef()
 
@@ -32,4 +35,5 @@ async def metrics(request: web.Request) -> web.Response:
 @routes.get("/api/openapi.json")
 @public
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(request.app[OPENAPI])
+    channels = await enabled_channels(request.app[SERVICES])
+    return json_response(request.app[OPENAPI](channels=channels, today=datetime.now(UTC).date()))

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
+from bot.api.fields import Id, text
 from bot.api.keys import SERVICES
-from bot.api.openapi import _op, _p, _q
-from bot.customers.service import valid_customer_id
-from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_ID, MAX_TAG, MAX_TAGS, MAX_TITLE
+from bot.api.openapi import _op
+from bot.api.params import IntQuery, PathId, StrQuery, choices_pattern, id_query
+from bot.core.patterns import NOT_BLANK
+from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_TAG, MAX_TAGS, MAX_TITLE
+from bot.tickets.lifecycle import PRIORITIES, STATUSES
 from bot.tickets.service import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
@@ -32,37 +35,24 @@ T = TypeVar("T")
 
 Status = Literal["open", "in_progress", "waiting_customer", "resolved", "closed", "cancelled"]
 Priority = Literal["low", "normal", "high", "urgent"]
-Tag = str
-_FILTERS = ("status", "priority", "assignee", "customer_id", "page", "page_size")
-
-
-def _strip(v: str | None) -> str | None:
-    if v is not None and not v.strip():
-        raise ValueError("must not be empty")
-    return v.strip() if v is not None else None
-
-
-def _printable_id(v: str | None) -> str | None:
-    # The rule POST /api/message and GET /api/customers/{id} apply: an id stored here must be readable there.
-    if v is not None and not valid_customer_id(v):
-        raise ValueError(f"must be 1-{MAX_ID} printable characters (no control characters)")
-    return v
+Title = text(MAX_TITLE)
+# Blank tags are refused by the service (clean_tags, naming `tags`); the schema states that rule too.
+Tag = Annotated[str, Field(max_length=MAX_TAG, json_schema_extra={"pattern": NOT_BLANK})]
+Comment = text(MAX_COMMENT)
+Kind = text(MAX_TAG)
 
 
 class TicketIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: str = Field(min_length=1, max_length=MAX_ID)
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    customer_id: Id
+    title: Title
     description: str = Field("", max_length=MAX_DESCRIPTION)
-    type: str = Field("general", min_length=1, max_length=MAX_TAG)
+    type: Kind = "general"
     priority: Priority = "normal"
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
-    conversation_id: str | None = Field(None, min_length=1, max_length=MAX_ID)
-    assignee: str | None = Field(None, min_length=1, max_length=MAX_ID)
-
-    _blank = field_validator("customer_id", "title", "type", "conversation_id", "assignee")(_strip)
-    _ids = field_validator("customer_id", "conversation_id", "assignee")(_printable_id)
+    conversation_id: Id | None = None
+    assignee: Id | None = None
 
 
 class TicketUpdate(BaseModel):
@@ -70,15 +60,24 @@ class TicketUpdate(BaseModel):
 
     status: Status | None = None
     priority: Priority | None = None
-    assignee: str | None = Field(None, min_length=1, max_length=MAX_ID, description="null unassigns")
-    title: str | None = Field(None, min_length=1, max_length=MAX_TITLE)
+    assignee: Id | None = Field(None, description="null unassigns")
+    title: Title | None = None
     description: str | None = Field(None, max_length=MAX_DESCRIPTION)
-    type: str | None = Field(None, min_length=1, max_length=MAX_TAG)
+    type: Kind | None = None
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
-    comment: str | None = Field(None, min_length=1, max_length=MAX_COMMENT)
+    comment: Comment | None = None
 
-    _blank = field_validator("assignee", "title", "type", "comment")(_strip)
-    _ids = field_validator("assignee")(_printable_id)
+
+STATUS = StrQuery("status", pattern=choices_pattern(STATUSES), rule=f"must be one or more of {', '.join(STATUSES)}, "
+                  "separated by commas")
+PRIORITY = StrQuery("priority", pattern=choices_pattern(PRIORITIES), rule=f"must be one or more of "
+                    f"{', '.join(PRIORITIES)}, separated by commas")
+ASSIGNEE = id_query("assignee")
+CUSTOMER_ID = id_query("customer_id")
+PAGE = IntQuery("page", 1, 1, MAX_PAGE)
+PAGE_SIZE = IntQuery("page_size", 50, 1, MAX_PAGE_SIZE)
+_FILTERS = (STATUS, PRIORITY, ASSIGNEE, CUSTOMER_ID, PAGE, PAGE_SIZE)
+TICKET_ID = PathId("ticket_id")
 
 
 async def _call(awaitable: Awaitable[T]) -> T:
@@ -117,33 +116,21 @@ async def _check_reach(request: web.Request, ticket_id: str) -> None:
         raise ApiError(403, "forbidden", f"ticket {ticket_id} is not of a conversation you handle or that is queued")
 
 
-def _int(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name, "")
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_request", f"{name}: must be a whole number", field=name) from None
-
-
-def _list(request: web.Request, name: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in request.query.get(name, "").split(",") if v.strip())
-
-
 @routes.get("/api/tickets")
 @agent_or_admin
 async def list_tickets(request: web.Request) -> web.Response:
+    known = [f.name for f in _FILTERS]
     for name in request.query:
-        if name not in _FILTERS:
-            raise ApiError(400, "invalid_request", f"{name}: unknown filter (use {', '.join(_FILTERS)})", field=name)
+        if name not in known:
+            raise ApiError(400, "invalid_request", f"{name}: unknown filter (use {', '.join(known)})", field=name)
+    status, priority = STATUS.read(request), PRIORITY.read(request)
     page = await _call(_service(request).list(
-        status=_list(request, "status"),
-        priority=_list(request, "priority"),
-        assignee=request.query.get("assignee") or None,
-        customer_id=request.query.get("customer_id") or None,
-        page=_int(request, "page", 1),
-        page_size=_int(request, "page_size", 50),
+        status=tuple(status.split(",")) if status else (),
+        priority=tuple(priority.split(",")) if priority else (),
+        assignee=ASSIGNEE.read(request),
+        customer_id=CUSTOMER_ID.read(request),
+        page=PAGE.read(request),
+        page_size=PAGE_SIZE.read(request),
         visible_to=actor.id if isinstance(actor := request[ACTOR], Agent) else None,
     ))
     return json_response(page.as_dict())
@@ -162,17 +149,18 @@ async def create_ticket(request: web.Request) -> web.Response:
 @routes.get("/api/tickets/{ticket_id}")
 @agent_or_admin
 async def get_ticket(request: web.Request) -> web.Response:
-    await _check_reach(request, request.match_info["ticket_id"])
-    view = await _call(_service(request).get(request.match_info["ticket_id"]))
+    ticket_id = TICKET_ID.read(request)
+    await _check_reach(request, ticket_id)
+    view = await _call(_service(request).get(ticket_id))
     return json_response(view.as_dict())
 
 
 @routes.put("/api/tickets/{ticket_id}")
 @agent_or_admin
 async def update_ticket(request: web.Request) -> web.Response:
+    ticket_id = TICKET_ID.read(request)
     body = await read_json(request, TicketUpdate)
     given = body.model_fields_set
-    ticket_id = request.match_info["ticket_id"]
     await _check_reach(request, ticket_id)
     actor = request[ACTOR]
     if isinstance(actor, Agent) and "assignee" in given and body.assignee not in (None, actor.id):
@@ -200,13 +188,17 @@ def _with_body(op: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
 
 
 _put = _with_body(_op("Change a ticket: status (lifecycle-checked), priority, assignee, fields, comment",
-                      params=[_p("ticket_id")]), TicketUpdate)
-_put["requestBody"]["content"]["application/json"]["schema"]["minProperties"] = 1
+                      params=[TICKET_ID.spec()]), TicketUpdate)
+# At least one change: assignee (null unassigns), or another field that is not null (null leaves it).
+_put["requestBody"]["content"]["application/json"]["schema"]["anyOf"] = [{"required": ["assignee"]}] + [
+    {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+    for name in TicketUpdate.model_fields if name != "assignee"
+]
 _put["responses"]["409"] = {"description": "illegal status change (`allowed` lists the next states), or a field "
                                            "change (`fields`) on a closed or cancelled ticket"}
 _put["responses"]["403"] = {"description": "agent token: the ticket is not in the agent's reach, or the agent "
                                            "tried to assign it to someone else"}
-_get = _op("A ticket with its audit trail and SLA status", params=[_p("ticket_id")])
+_get = _op("A ticket with its audit trail and SLA status", params=[TICKET_ID.spec()])
 _get["responses"]["403"] = {"description": "agent token: the ticket is not of a conversation the agent handles, "
                                            "one waiting in the queue, or assigned to them"}
 _post = _with_body(_op("Open a ticket (SLA due times set, auto-assigned if enabled)"), TicketIn)
@@ -216,11 +208,8 @@ _post["responses"]["201"]["description"] = "Created"
 # Paths this module serves, merged into /api/openapi.json (a test checks they match the routes).
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/api/tickets": {
-        "get": _op("List tickets, newest first (paged); an agent sees only the tickets in reach", params=[
-            _q("status"), _q("priority"), _q("assignee"), _q("customer_id"),
-            _q("page", "integer", minimum=1, maximum=MAX_PAGE),
-            _q("page_size", "integer", minimum=1, maximum=MAX_PAGE_SIZE),
-        ]),
+        "get": _op("List tickets, newest first (paged); an agent sees only the tickets in reach",
+                   params=[f.spec() for f in _FILTERS]),
         "post": _post,
     },
     "/api/tickets/{ticket_id}": {"get": _get, "put": _put},

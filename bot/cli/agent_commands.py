@@ -12,6 +12,7 @@ from bot.agents.directory import AgentDirectory, AgentInputError
 from bot.agents.model import DuplicateAgent
 from bot.cli.common import CliError, print_json, split_list, stderr, stdout
 from bot.config import Settings
+from bot.core.patterns import ID_RULE
 from bot.customers.service import CustomerService, CustomerUpdate, valid_customer_id
 from bot.store.factory import open_store
 
@@ -133,7 +134,7 @@ def _number(flag: str, raw: str | None, *, integer: bool) -> int | float | None:
 async def update_customer(settings: Settings, args: argparse.Namespace) -> int:
     customer_id = args.customer_id
     if not valid_customer_id(customer_id):
-        raise CliError("--customer_id: must be 1-128 printable characters without surrounding spaces")
+        raise CliError(f"--customer_id: must be {ID_RULE}")
     raw: dict[str, object] = {
         "name": args.name, "email": args.email, "phone": args.phone, "last_purchase": args.last_purchase,
         "total_orders": _number("total_orders", args.total_orders, integer=True),

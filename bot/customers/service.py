@@ -10,11 +10,12 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator
 
+from bot.core.patterns import ID_RULE, SPACE, matches, valid_id
 from bot.customers.model import Customer
 
 if TYPE_CHECKING:
@@ -22,10 +23,25 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_PHONE = re.compile(r"\+?[\d\s\-()]+")
-_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
-MAX_ID = 128
+# Each text rule is one JSON Schema pattern, stated in /api/openapi.json and applied here as is
+# (bot.core.patterns.matches): blank clears the field, surrounding spaces are trimmed.
+_S = SPACE
+EMAIL_PATTERN = rf"^[{_S}]*(?:[^@{_S}]+@[^@{_S}]+\.[^@{_S}.]{{2,}}[{_S}]*)?$"
+# An optional +, then 5-20 ASCII digits among spaces, dashes and parentheses.
+PHONE_PATTERN = rf"^[{_S}]*(?:\+?(?:[-(){_S}]*[0-9]){{5,20}}[-(){_S}]*)?$"
+LANGUAGE_PATTERN = rf"^[{_S}]*[A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})?[{_S}]*$"
+MAX_TAG = 32
+# 1-32 characters once trimmed; lowercased after the length check ("İ".lower() is two characters).
+TAG_PATTERN = rf"^[{_S}]*[^{_S}](?:[\w\W]{{0,{MAX_TAG - 2}}}[^{_S}])?[{_S}]*$"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_TAGS = 50
+
+def _integral(v: Any) -> Any:
+    # JSON Schema's integer includes 68.0; a fraction, a string or a boolean stays refused.
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+JsonInt = Annotated[StrictInt, BeforeValidator(_integral)]
 
 
 class CustomerUpdate(BaseModel):
@@ -36,8 +52,8 @@ class CustomerUpdate(BaseModel):
     name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=32)
-    tags: list[str] | None = Field(None, max_length=50)
-    total_orders: StrictInt | None = Field(None, ge=0, le=10_000_000)
+    tags: list[str] | None = Field(None, max_length=MAX_TAGS)
+    total_orders: JsonInt | None = Field(None, ge=0, le=10_000_000)
     total_spent: float | None = Field(None, ge=0, le=1e12)
     last_purchase: str | None = None
     language: str | None = None
@@ -52,21 +68,18 @@ class CustomerUpdate(BaseModel):
     def _email(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
-        v = v.strip()
-        if not _EMAIL.fullmatch(v):
+        if not matches(EMAIL_PATTERN, v):
             raise ValueError("not a valid e-mail address")
-        return v
+        return v.strip()
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
-        v = v.strip()
-        digits = sum(ch.isdigit() for ch in v)
-        if not _PHONE.fullmatch(v) or not 5 <= digits <= 20:
+        if not matches(PHONE_PATTERN, v):
             raise ValueError("not a valid phone number (5-20 digits, optional +, spaces, dashes)")
-        return v
+        return v.strip()
 
     @field_validator("tags")
     @classmethod
@@ -85,8 +98,10 @@ class CustomerUpdate(BaseModel):
     def _date(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
-        try:
-            day = date.fromisoformat(v.strip())
+        try:  # YYYY-MM-DD exactly: fromisoformat alone also takes "20240531" and "2024-W22-5"
+            if not _DATE.fullmatch(v):
+                raise ValueError
+            day = date.fromisoformat(v)
         except ValueError:
             raise ValueError("must be a date like 2024-05-31") from None
         if day > (datetime.now(UTC) + timedelta(days=1)).date():
@@ -98,10 +113,9 @@ class CustomerUpdate(BaseModel):
     def _language(cls, v: str | None) -> str | None:
         if v is None:
             return None
-        v = v.strip().lower()
-        if not _LANG.fullmatch(v):
+        if not matches(LANGUAGE_PATTERN, v):  # checked before lower(): "K" (Kelvin sign) lowers to k
             raise ValueError("must be a language code like zh or en")
-        return v
+        return v.strip().lower()
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent (explicit null included), ready for the repository."""
@@ -115,17 +129,39 @@ class CustomerUpdate(BaseModel):
         return data
 
 
+def update_schema(purchase_date: dict[str, Any]) -> dict[str, Any]:
+    """CustomerUpdate as JSON Schema, with the same limits and patterns (`purchase_date`: a $ref)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": ["string", "null"], "maxLength": 100},
+            "email": {"type": ["string", "null"], "maxLength": 254, "pattern": EMAIL_PATTERN},
+            "phone": {"type": ["string", "null"], "maxLength": 32, "pattern": PHONE_PATTERN,
+                      "description": "5-20 digits, optional +, spaces, dashes, parentheses"},
+            "tags": {"type": ["array", "null"], "items": {"type": "string", "pattern": TAG_PATTERN},
+                     "maxItems": MAX_TAGS},
+            "total_orders": {"type": ["integer", "null"], "minimum": 0, "maximum": 10_000_000},
+            "total_spent": {"type": ["number", "null"], "minimum": 0, "maximum": 1e12},
+            "last_purchase": purchase_date,
+            "language": {"type": ["string", "null"], "pattern": LANGUAGE_PATTERN},
+        },
+        "description": "Omitted fields stay as they are; null or blank clears a text field.",
+    }
+
+
 def normalize_tags(tags: Iterable[str], *, strict: bool = True) -> list[str]:
     """Stripped, lowercased, deduplicated (first occurrence wins): " VIP " and "vip" are one tag, and
     rules such as agents.priority_tags match whatever case the CRM sent. `strict` rejects bad tags
     (input); otherwise they are dropped (rows stored before tags were normalised)."""
     out: list[str] = []
     for tag in tags:
-        t = tag.strip().lower()
-        if not t or len(t) > 32:
+        t = tag.strip()
+        if not t or len(t) > MAX_TAG:  # TAG_PATTERN says the same
             if strict:
-                raise ValueError("each tag must be 1-32 characters")
+                raise ValueError(f"each tag must be 1-{MAX_TAG} characters")
             continue
+        t = t.lower()
         if t not in out:
             out.append(t)
     return out
@@ -148,7 +184,8 @@ def mask_email(email: str | None) -> str | None:
 
 
 def valid_customer_id(customer_id: str) -> bool:
-    return 0 < len(customer_id) <= MAX_ID and customer_id.strip() == customer_id and customer_id.isprintable()
+    """The id rule of every API id field and path (bot.core.patterns.ID_PATTERN)."""
+    return valid_id(customer_id)
 
 
 class CustomerService:
@@ -161,7 +198,7 @@ class CustomerService:
     async def upsert(self, customer_id: str, update: CustomerUpdate) -> tuple[Customer, bool]:
         """Create or update a profile; returns it and whether it was created."""
         if not valid_customer_id(customer_id):
-            raise ValueError("customer_id: must be 1-128 printable characters without surrounding spaces")
+            raise ValueError(f"customer_id: must be {ID_RULE}")
         created = await self._store.customers.upsert(customer_id, update.changes())
         log.info("customer_upserted", customer_id=customer_id, created=created, fields=sorted(update.model_fields_set))
         customer = await self._store.customers.get(customer_id)

@@ -17,7 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"  # also the API's faq_id pattern
+ID_PATTERN = re.compile(ID_REGEX)
+ID_RULE = "must be 1-64 letters, digits, '_', '-', '.', ':' and start with a letter or digit"
+LANGUAGE_REGEX = r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$"  # an answers key
 MAX_QUESTION = 500
 MAX_ANSWER = 8000
 
@@ -56,7 +59,7 @@ class FaqEntry(BaseModel):
     def _id(cls, v: str) -> str:
         v = v.strip()
         if not ID_PATTERN.match(v):
-            raise ValueError("must be 1-64 letters, digits, '_', '-', '.', ':' and start with a letter or digit")
+            raise ValueError(ID_RULE)
         return v
 
     @field_validator("question")
@@ -89,7 +92,7 @@ class FaqEntry(BaseModel):
     def _answers(cls, v: dict[str, str]) -> dict[str, str]:
         out = {}
         for lang, text in v.items():
-            if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", lang):
+            if not re.fullmatch(LANGUAGE_REGEX[1:-1], lang):
                 raise ValueError(f"language key {lang!r} is not a language code like zh or en")
             text = text.strip()
             if not text:

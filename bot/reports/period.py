@@ -11,9 +11,19 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.patterns import SPACE, int_range
+
 MAX_DAYS = 3660
-_PERIOD = re.compile(r"^\s*(\d{1,6})\s*([hdw])\s*$", re.IGNORECASE)
+MAX_HOURS, MAX_WEEKS = MAX_DAYS * 24, MAX_DAYS // 7
+# ASCII digits without leading zeros, the unit in either case, spaces around: `\d`, `\s` and
+# IGNORECASE would also take other scripts' digits and spaces, which the document cannot say.
+_PERIOD = re.compile(rf"[{SPACE}]*(0|[1-9][0-9]{{0,5}})[{SPACE}]*([hdwHDW])[{SPACE}]*")
 PERIOD_HELP = "a number and a unit h, d or w, e.g. 24h, 7d, 30d, 12w"
+# Exactly the periods window() accepts, for the API document (tests/reports check they agree).
+PERIOD_PATTERN = (
+    rf"^[{SPACE}]*(?:{int_range(1, MAX_HOURS)}[{SPACE}]*[hH]|{int_range(1, MAX_DAYS)}[{SPACE}]*[dD]"
+    rf"|{int_range(1, MAX_WEEKS)}[{SPACE}]*[wW])[{SPACE}]*$"
+)
 
 
 class ReportInputError(ValueError):
@@ -61,14 +71,14 @@ def check_days(days: int, field: str = "days") -> int:
 
 def window(period: str, now: datetime) -> Window:
     """Parse "24h" / "7d" / "12w" into a window ending at `now` (see the module docstring)."""
-    m = _PERIOD.match(period or "")
+    m = _PERIOD.fullmatch(period or "")
     if not m:
         raise ReportInputError("period", f"{period!r} is not a period; use {PERIOD_HELP}")
     n, unit = int(m.group(1)), m.group(2).lower()
     now = now.astimezone(UTC)
     if unit == "h":
-        if not 1 <= n <= MAX_DAYS * 24:
-            raise ReportInputError("period", f"hours must be between 1 and {MAX_DAYS * 24}")
+        if not 1 <= n <= MAX_HOURS:
+            raise ReportInputError("period", f"hours must be between 1 and {MAX_HOURS}")
         return Window(f"{n}h", now - timedelta(hours=n), now)
     days = n * 7 if unit == "w" else n
     if not 1 <= days <= MAX_DAYS:

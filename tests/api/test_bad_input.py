@@ -33,6 +33,7 @@ async def conversations_count(client: TestClient) -> int:
         ({"channel": "api", "customer_id": "a\x07", "message": "hi"}, "customer_id"),
         ({"channel": "api", "customer_id": "a\nb", "message": "hi"}, "customer_id"),
         ({"channel": "api", "customer_id": "a\u200bb", "message": "hi"}, "customer_id"),
+        ({"channel": "api", "customer_id": " a", "message": "hi"}, "customer_id"),  # ids are never trimmed
     ],
 )
 async def test_invalid_fields_are_named(client: TestClient, body: dict, field: str) -> None:

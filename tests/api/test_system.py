@@ -40,3 +40,18 @@ async def test_openapi_lists_exactly_the_served_routes(client: TestClient) -> No
     }
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert served == documented
+
+
+async def test_openapi_channel_enum_is_the_enabled_channels(client: TestClient) -> None:
+    from bot.api.keys import SERVICES
+
+    async def documented() -> list[str]:
+        doc = await (await client.get("/api/openapi.json")).json()
+        return doc["components"]["schemas"]["Channel"]["enum"]
+
+    assert await documented() == ["api", "app", "web"]  # the settings' defaults
+    await client.server.app[SERVICES].store.channels.add("kiosk", "api", {})
+    assert await documented() == ["api", "app", "kiosk", "web"]
+    resp = await client.post("/api/message", json={"channel": "kiosk", "customer_id": "k", "message": "hi"},
+                             headers=auth())
+    assert resp.status == 200

@@ -193,6 +193,13 @@ BAD_FILTERS = [
     ("page_size=99999999999999999999", "page_size"),
     ("page_size=-99999999999999999999", "page_size"),
     ("statsu=open", "statsu"),
+    # The document says one integer: empty and repeated are refused, not read as the default or the first.
+    ("page=", "page"),
+    ("page=1&page=2", "page"),
+    ("page_size=%2010", "page_size"),
+    ("status=open&status=closed", "status"),
+    ("status=open,", "status"),
+    ("customer_id=%20c1", "customer_id"),
 ]
 
 

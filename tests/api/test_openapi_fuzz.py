@@ -1,15 +1,12 @@
-"""Schemathesis against /api/openapi.json: every check, seeded, a few examples per operation.
+"""Schemathesis against /api/openapi.json: every check, seeded, a bounded number of examples per operation.
 
-NOT YET PART OF THE SUITE (file name without `test_`): run it explicitly with
-`python -m pytest -q -p no:cacheprovider tests/api/openapi_fuzz.py`. Open findings when it was
-parked: /api/message `channel` must be documented as the enabled channels (enum built per
-request); id fields/paths need a documented pattern the server applies exactly (valid_customer_id
-uses str.isprintable, which no JSON-schema pattern expresses); empty or repeated integer query
-parameters (`?page=`, `?page=1&page=2`) are accepted although the schema says one integer.
-Rename to test_openapi_fuzz.py once it passes.
-
-The app runs on 127.0.0.1 in a thread of its own (schemathesis calls it synchronously), with the
-admin token, so each documented operation is exercised with valid and invalid input alike.
+Each documented operation gets positive (schema-valid) and negative (schema-violating) examples,
+sent over HTTP to the app on 127.0.0.1 in a thread of its own (schemathesis calls it synchronously)
+with the admin token. The server must accept exactly what the document calls valid: its rules are
+stated there as patterns, enums and limits (bot/core/patterns.py, bot/api/params.py), so a
+mismatch found here is fixed in the server or the document, never by loosening a check. Two
+adjustments, explained where they are made: POST /api/kb/import skips positive_data_acceptance
+(a file's readability is beyond JSON Schema), and the handoff long poll's `wait` is capped at 1 s.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bot.api.server import create_app
 from bot.config import load_settings
@@ -72,6 +70,27 @@ def api_schema(base_url: str) -> schemathesis.BaseSchema:
 
 
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+EXAMPLES = 10  # per operation and mode: bounded, so the run stays well under a minute on a busy 2-core box
+# The import's body is a file, and whether it is a readable FAQ table (.json/.csv/.xlsx with a
+# question column) is beyond JSON Schema: schema-valid bytes are mostly not one, and the server
+# rightly refuses them with 400/415. Every other check still runs on it, in both modes.
+NOT_APPLICABLE = {("POST /api/kb/import", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance]}
+LONG_POLL = "GET /api/handoffs"  # `wait` seconds for a change: answered late by design
+
+
+def _exercise(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode) -> None:
+    excluded = NOT_APPLICABLE.get((operation.label, mode), [])
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def check(case: schemathesis.Case) -> None:
+        wait = (case.query or {}).get("wait")
+        if operation.label == LONG_POLL and isinstance(wait, int) and not isinstance(wait, bool) and wait > 1:
+            case.query["wait"] = 1  # still valid; a 30 s poll would only outlast the client's 10 s timeout
+        case.call_and_validate(excluded_checks=excluded)
+
+    check()
 
 
 def test_api_conforms_to_its_openapi_document(api_schema: schemathesis.BaseSchema) -> None:
@@ -79,14 +98,8 @@ def test_api_conforms_to_its_openapi_document(api_schema: schemathesis.BaseSchem
     for result in api_schema.get_all_operations():
         operation = result.ok()
         for mode in MODES:
-            @settings(max_examples=20, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def check(case: schemathesis.Case) -> None:
-                case.call_and_validate()
-
             try:
-                check()
+                _exercise(operation, mode)
             except Unsatisfiable:  # nothing to get wrong (no parameters, no body): no negative case exists
                 continue
             except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, then report them all
