@@ -68,7 +68,7 @@ def test_json_report_shape_and_exit_zero_with_failures(run, config_path: Path) -
         {"check": "state", "expected": "collecting", "actual": "bot"},
     ]
     assert failure["observed"]["faq"] == "faq_001" and failure["observed"]["tickets_opened"] == []
-    assert failure["observed"]["replies"] == ["在订单页点击申请退款。"]
+    assert failure["observed"]["replies"][0] == "在订单页点击申请退款。"
 
 
 @pytest.mark.parametrize(

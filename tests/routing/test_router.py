@@ -46,7 +46,8 @@ def conv(state: str = "bot", **kw: object) -> Conversation:
 
 def test_how_to_question_goes_to_faq_but_request_starts_the_flow() -> None:
     how = decide(analysis("如何退款", intent="refund_request", question=True, faq_score=0.9), conv(), policy())
-    assert (how.route, how.action, how.faq_id) == ("faq", "faq", "faq_001")
+    # answered from the KB, and the refund offered after the answer
+    assert (how.route, how.action, how.faq_id, how.intent) == ("faq", "answer_and_offer", "faq_001", "refund_request")
     want = decide(analysis("我要退款", intent="refund_request", faq_score=0.7), conv(), policy())
     assert (want.route, want.action, want.intent) == ("collect", "start_flow", "refund_request")
 
