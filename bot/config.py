@@ -280,6 +280,13 @@ def _ai_defaults(ai: dict[str, Any], env: dict[str, str]) -> None:
         ai["base_url"] = ANTHROPIC_BASE_URL
 
 
+def invalid_yaml(path: Path, exc: yaml.YAMLError) -> str:
+    """One line for a YAML file that does not parse: `path:line:column: invalid YAML: problem`."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+    return f"{path}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     cfg_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
@@ -288,9 +295,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     try:
         raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{cfg_path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(invalid_yaml(cfg_path, exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{cfg_path}: cannot read: {exc}") from None
     if not isinstance(raw, dict):

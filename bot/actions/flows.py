@@ -75,12 +75,12 @@ class FlowActions:
         """"好的" to the offer: the flow starts from the message that prompted it (its order number
         counts, and it titles the ticket)."""
         offered = ctx.conversation.slots.get(OFFER_FLOW) or {}
-        conv = replace(ctx.conversation, slots={k: v for k, v in ctx.conversation.slots.items() if k != OFFER_FLOW})
-        return await self._start(replace(ctx, conversation=conv), str(offered.get("said") or ctx.analysis.text))
+        # the flow's slots replace the conversation's, the offer with them
+        return await self._start(ctx, str(offered.get("said") or ctx.analysis.text))
 
     async def decline_offer(self, ctx: ActionContext) -> ActionOutcome:
-        conv = replace(ctx.conversation, slots={k: v for k, v in ctx.conversation.slots.items() if k != OFFER_FLOW})
-        return ActionOutcome((Reply("text", text("offer_declined", ctx.analysis.language.code)),), conv)
+        # the dialogue manager drops the answered offer
+        return ActionOutcome((Reply("text", text("offer_declined", ctx.analysis.language.code)),), ctx.conversation)
 
     async def fill_slot(self, ctx: ActionContext) -> ActionOutcome:
         conv = ctx.conversation

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.channels.model import CHANNEL_TYPES
+from bot.config import invalid_yaml
 from bot.conversation.machine import STATES
 from bot.core.events import MAX_MESSAGE_CHARS, ROUTES
 from bot.customers.service import CustomerUpdate
@@ -210,9 +211,7 @@ def load_scenarios(path: Path) -> ScenarioFile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ScenarioError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise ScenarioError(invalid_yaml(path, exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read: {exc}") from None
     if not isinstance(raw, dict):
