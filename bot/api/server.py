@@ -24,6 +24,7 @@ from bot.api.openapi import document
 from bot.api.server_logs import SafeAccessLogger, install_server_log_filter
 from bot.app import build_services
 from bot.config import Settings
+from bot.core import service_file
 
 log = structlog.get_logger(__name__)
 
@@ -69,11 +70,13 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    service_file.write(settings.data_dir, host, port)
     if ready is not None:
         ready.set()
     try:
         await stop.wait()
     finally:
+        service_file.remove(settings.data_dir)
         log.info("service_stopping")
         await runner.cleanup()
         log.info("service_stopped")

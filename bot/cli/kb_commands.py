@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
+from bot.cli.remote import ServiceUnavailable, error_message, running_service
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
 from bot.kb.faq_file import describe_validation
@@ -70,10 +73,29 @@ async def add_faq(settings: Settings, args: argparse.Namespace) -> int:
         entry = FaqEntry.model_validate(raw)
     except ValidationError as exc:
         raise CliError(describe_validation(exc).replace("answers.", "answer ").replace("answers:", "answer:")) from None
-    async with _kb(settings, sync_faqs=False) as kb:
-        added, _ = await kb.upsert([entry])
+    service = running_service(settings)
+    if service is not None:
+        try:
+            status, body = await asyncio.to_thread(
+                service.call, "PUT", f"/api/kb/faqs/{urllib.parse.quote(entry.id, safe='')}",
+                body=_api_body(entry))
+        except ServiceUnavailable:
+            service = None
+        else:
+            if status >= 400:
+                raise CliError(error_message(status, body))
+            added = bool(body.get("created"))
+    if service is None:
+        async with _kb(settings, sync_faqs=False) as kb:
+            added, _ = await kb.upsert([entry])
     stdout().print(f"{'added' if added else 'updated'} {entry.id}: {entry.question}")
     return 0
+
+
+def _api_body(entry: FaqEntry) -> dict[str, Any]:
+    return {"question": entry.question, "answers": dict(entry.answers), "language": entry.language,
+            "category": entry.category, "tags": list(entry.tags),
+            "similar_questions": list(entry.similar_questions)}
 
 
 async def import_faq(settings: Settings, args: argparse.Namespace) -> int:
@@ -121,30 +143,54 @@ async def search_kb(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError("--query: must not be empty")
     if not 1 <= args.top_k <= 100:
         raise CliError("--top-k: must be between 1 and 100")
+    report = await _remote_search(settings, query, args) or await _local_search(settings, query, args)
+    if args.json:
+        print_json(report)
+        return 0
+    if report.get("explain") is not None:
+        stdout().print(render_explain(report["explain"]))
+    table = Table(title=f"{query}  (threshold {report['threshold']:.2f}, {report['took_ms']:.1f} ms)")
+    for col in ("#", "id", "score", "match", "question", "answer"):
+        table.add_column(col, overflow="fold")
+    for i, r in enumerate(report["results"], 1):
+        table.add_row(str(i), r["id"], f"{r['score']:.3f}", "yes" if r["matched"] else "no",
+                      r["question"], r["answer"][:80])
+    stdout().print(table if report["results"] else "no results")
+    return 0
+
+
+async def _remote_search(settings: Settings, query: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The running service's ranking (its models are loaded), or None when there is no service."""
+    service = running_service(settings)
+    if service is None:
+        return None
+    params = {"q": query, "top_k": str(args.top_k)}
+    if args.explain:
+        params["explain"] = "1"
+    started = time.perf_counter()
+    try:
+        status, body = await asyncio.to_thread(service.call, "GET", "/api/kb/search", query=params)
+    except ServiceUnavailable:
+        return None
+    if status >= 400:
+        raise CliError(error_message(status, body))
+    body["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    body["source"] = service.base_url
+    return body
+
+
+async def _local_search(settings: Settings, query: str, args: argparse.Namespace) -> dict[str, Any]:
+    from bot.api.kb import result_dict
+
     async with _kb(settings) as kb:
         started = time.perf_counter()
         results = kb.search(query, args.top_k)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        explain = kb.explain() if args.explain else None
-    if args.json:
-        from bot.api.kb import result_dict
-
-        report = {"query": query, "threshold": kb.threshold, "took_ms": round(elapsed_ms, 3),
-                  "results": [result_dict(r) for r in results]}
-        if explain is not None:
-            report["explain"] = explain
-        print_json(report)
-        return 0
-    if explain is not None:
-        stdout().print(render_explain(explain))
-    table = Table(title=f"{query}  (threshold {kb.threshold:.2f}, {elapsed_ms:.1f} ms)")
-    for col in ("#", "id", "score", "match", "question", "answer"):
-        table.add_column(col, overflow="fold")
-    for i, r in enumerate(results, 1):
-        table.add_row(str(i), r.entry.id, f"{r.score:.3f}", "yes" if r.matched else "no",
-                      r.entry.question, r.entry.answer_for(r.entry.language)[:80])
-    stdout().print(table if results else "no results")
-    return 0
+        report: dict[str, Any] = {"query": query, "threshold": kb.threshold, "took_ms": round(elapsed_ms, 3),
+                                  "results": [result_dict(r) for r in results]}
+        if args.explain:
+            report["explain"] = kb.explain()
+    return report
 
 
 def render_explain(ex: dict[str, Any]) -> str:
