@@ -25,6 +25,7 @@ from bot.conversation.inactivity import InactivityCloser
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.manager import DialogueManager
 from bot.core.locks import ConversationLocks
+from bot.core.private import private_dir
 from bot.csat.survey import RatingFlow
 from bot.customers.service import CustomerService
 from bot.handoff.desk import AgentDesk
@@ -142,7 +143,7 @@ def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, Inte
         language=LanguageDetector(),
         knowledge_base=kb,
         sentiment=SentimentAnalyzer.load(settings.models_dir),
-        intents=IntentClassifier.train(catalog),
+        intents=IntentClassifier.train(catalog, cache_dir=private_dir(settings.data_dir)),
         use_knowledge_base=settings.knowledge_base.enabled,
     )
     return pipeline, catalog

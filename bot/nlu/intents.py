@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.nlu import intent_cache
 from bot.nlu.intent_spec import OOS_LABEL, IntentCatalog
 from bot.nlu.results import IntentResult
 
@@ -121,10 +122,36 @@ class IntentClassifier:
         return self._embedder is not None
 
     @classmethod
-    def train(cls, catalog: IntentCatalog, threshold: float = DEFAULT_THRESHOLD) -> IntentClassifier:
+    def train(cls, catalog: IntentCatalog, threshold: float = DEFAULT_THRESHOLD,
+              cache_dir: Path | None = None) -> IntentClassifier:
+        """Train on the catalog; with `cache_dir`, reuse the weights saved there for exactly this
+        training set (a warm start skips scikit-learn) and save fresh ones for the next start."""
         texts, labels = catalog.training_data()
         clf = cls(threshold=threshold, actions={i.name: i.action for i in catalog.intents})
-        return clf.fit(texts, labels)
+        if cache_dir is None:
+            return clf.fit(texts, labels)
+        path = cache_dir / intent_cache.FILE_NAME
+        key = intent_cache.training_key(texts, labels, clf)
+        saved = intent_cache.load(path, key)
+        if saved is not None:
+            return clf._restore(saved, len(texts))
+        clf.fit(texts, labels)
+        intent_cache.save(path, key, [(v, idf) for _, v, idf, _ in clf._blocks], clf.classes,
+                          clf._intercept, clf._coef_t, clf._coef_dense)
+        return clf
+
+    def _restore(self, saved: intent_cache.Loaded, n_examples: int) -> IntentClassifier:
+        vocab_idf, self.classes, self._intercept, self._coef_t, self._coef_dense = saved
+        analyzers = (_tokens, intent_cache.char_wb_ngrams)
+        self._blocks, offset = [], 0
+        for analyzer, (vocab, idf) in zip(analyzers, vocab_idf, strict=True):
+            self._blocks.append((analyzer, vocab, idf, offset))
+            offset += len(vocab)
+        use_embedding = self.embed_weight > 0 and n_examples >= self.embed_min_examples
+        self._embedder = _static_embedder() if use_embedding else None
+        if use_embedding and self._embedder is None:  # the model file went away since training
+            raise RuntimeError("intent weights were trained with the static embedding, which is missing")
+        return self
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
         import scipy.sparse as sp
@@ -157,8 +184,11 @@ class IntentClassifier:
         transform + decision_function costs ~10 ms of validation overhead, this path ~0.1 ms."""
         assert self._vectorizer is not None and self._model is not None
         blocks, offset = [], 0
-        for _, vec in self._vectorizer.transformer_list:
-            blocks.append((vec.build_analyzer(), vec.vocabulary_, vec.idf_.astype(np.float32), offset))
+        # Our own analyzers, equal to the vectorizers' (tested): restored weights need no sklearn.
+        for analyzer, (_, vec) in zip((_tokens, intent_cache.char_wb_ngrams), self._vectorizer.transformer_list,
+                                      strict=True):
+            vocab = {str(k): int(v) for k, v in vec.vocabulary_.items()}
+            blocks.append((analyzer, vocab, vec.idf_.astype(np.float32), offset))
             offset += len(vec.vocabulary_)
         self._blocks = blocks
         coef = self._model.coef_
@@ -189,7 +219,7 @@ class IntentClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n, n_classes) calibrated-ish confidences, columns in `classes` order."""
-        if self._model is None:
+        if not self.classes:
             raise RuntimeError("IntentClassifier is not trained")
         d = np.stack([self._decision(t) for t in texts]) if len(texts) else np.zeros((0, len(self.classes)))
         return _softmax(d, self.temperature)
