@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.actions.answers import SmalltalkAction, fallback, faq_answer, human_declined, offer_human
+from bot.actions.answers import (
+    SmalltalkAction,
+    answer_and_offer_human,
+    fallback,
+    faq_answer,
+    human_declined,
+    offer_human,
+)
 from bot.actions.base import Action
 from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
@@ -116,6 +123,7 @@ def _actions(
         "smalltalk": SmalltalkAction(catalog),
         "start_flow": flows.start_flow,
         "answer_and_offer": flows.answer_and_offer,
+        "answer_and_offer_human": answer_and_offer_human,
         "accept_offer": flows.accept_offer,
         "decline_offer": flows.decline_offer,
         "fill_slot": flows.fill_slot,

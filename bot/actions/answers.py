@@ -55,6 +55,21 @@ async def offer_human(ctx: ActionContext) -> ActionOutcome:
     return ActionOutcome((offer,), conv)
 
 
+async def answer_and_offer_human(ctx: ActionContext) -> ActionOutcome:
+    """An angry customer whose problem the KB answers: the answer, an apology and a human at once
+    (one tap); a "不用了" is taken as after any offer of an agent."""
+    match = ctx.analysis.faq_match
+    assert match is not None, "router answered without a match"
+    lang = ctx.analysis.language.code
+    # Counted as one miss so that "不用了" is read as declining the agent (router: fallback rule).
+    conv = replace(ctx.conversation, fallback_count=max(1, ctx.conversation.fallback_count))
+    offer = Reply("buttons", text("sorry_offer_human", lang), buttons=(
+        Button(text("offer_human_yes", lang), text("human_request_phrase", lang)),
+        Button(text("offer_human_no", lang), text("offer_human_no", lang)),
+    ))
+    return ActionOutcome((Reply("text", match.entry.answer_for(lang)), offer), conv)
+
+
 async def human_declined(ctx: ActionContext) -> ActionOutcome:
     conv = replace(ctx.conversation, fallback_count=0)
     return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.language.code)),), conv)

@@ -101,6 +101,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，我好像没能理解。需要为您转接人工客服吗？",
         "en": "Sorry, I don't seem to be getting it. Would you like me to connect you to a human agent?",
     },
+    "sorry_offer_human": {
+        "zh": "非常抱歉给您带来不好的体验。如果以上方法没能解决问题，我可以马上为您转接人工客服。",
+        "en": "I'm sorry for the trouble. If this doesn't solve it, I can connect you to a human agent right away.",
+    },
     "did_you_mean": {
         "zh": "您是不是想问：",
         "en": "Did you mean:",

@@ -14,13 +14,9 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import structlog
-
-if TYPE_CHECKING:
-    from bot.nlu.intents import IntentClassifier
 
 FILE_NAME = "intent_model.npz"
 _FORMAT = 1  # bump when the compiled layout or an analyzer changes
@@ -45,9 +41,9 @@ def char_wb_ngrams(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
     return grams
 
 
-def training_key(texts: Sequence[str], labels: Sequence[str], clf: IntentClassifier) -> str:
-    params = [clf.threshold, clf.c, clf.temperature, clf.embed_weight, clf.embed_min_examples, _FORMAT]
-    digest = hashlib.sha256(json.dumps([list(texts), list(labels), params], ensure_ascii=False).encode())
+def training_key(texts: Sequence[str], labels: Sequence[str], params: Sequence[float | int | None]) -> str:
+    """Examples, labels and the classifier's training parameters, hashed with the file format."""
+    digest = hashlib.sha256(json.dumps([list(texts), list(labels), [*params, _FORMAT]], ensure_ascii=False).encode())
     return digest.hexdigest()
 
 

@@ -118,6 +118,10 @@ class IntentClassifier:
         self.classes: tuple[str, ...] = ()
 
     @property
+    def training_params(self) -> tuple[float | int | None, ...]:
+        return (self.threshold, self.c, self.temperature, self.embed_weight, self.embed_min_examples)
+
+    @property
     def uses_embedding(self) -> bool:
         return self._embedder is not None
 
@@ -131,7 +135,7 @@ class IntentClassifier:
         if cache_dir is None:
             return clf.fit(texts, labels)
         path = cache_dir / intent_cache.FILE_NAME
-        key = intent_cache.training_key(texts, labels, clf)
+        key = intent_cache.training_key(texts, labels, clf.training_params)
         saved = intent_cache.load(path, key)
         if saved is not None:
             return clf._restore(saved, len(texts))

@@ -99,6 +99,10 @@ def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision
     return None
 
 
+# How sure the KB must be before an angry complaint is answered instead of ticketed.
+ANGRY_ANSWER_SCORE = 0.8
+
+
 def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     if repairs.is_cancel(a.text) or repairs.is_ack(a.text):
         return None  # "算了", "不想退了", "好吧" end or acknowledge something; they are no complaint
@@ -110,6 +114,13 @@ def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | N
         # "少了个菜咋整" has an answer in the KB: the customer gets it, not a ticket number. Only
         # a complaint said angrily opens a ticket over a matching FAQ.
         return None
+    m = a.faq_match
+    if m is not None and m.score >= max(p.threshold, ANGRY_ANSWER_SCORE):
+        # "网速慢得要死…你们管不管！" is angry, yet the KB holds the fix: answer it, apologise and
+        # offer a human at once, rather than a ticket number and a queue for a solved problem.
+        return Decision("faq", "answer_and_offer_human",
+                        f"angry complaint ({name}) the knowledge base answers ({m.score:.2f})",
+                        faq_id=m.entry.id, intent=name)
     spec = p.catalog.get(name) if name else None
     priority = "urgent" if strong and name else "high" if strong else (spec.priority if spec else "normal")
     why = f"intent {name}" if name else "strongly negative sentiment"

@@ -60,3 +60,25 @@ async def test_english_offer(client: TestClient) -> None:
     assert body["replies"][1]["text"] == "Shall I start a refund for you now?"
     body = await say(client, "Yes, please")
     assert (body["route"], body["state"]) == ("collect", "collecting")
+
+
+ANGRY = "我要投诉！！多久可以发货？半个月了还没发，气死我了，太垃圾了！"
+
+
+async def test_an_angry_complaint_the_kb_answers_gets_the_answer_and_a_human_not_a_ticket(client: TestClient) -> None:
+    body = await say(client, ANGRY)
+    assert (body["route"], body["faq"]["id"], body["state"], body["ticket_id"]) == ("faq", "faq_002", "bot", None)
+    answer, offer = body["replies"]
+    assert answer["text"] == "付款后 48 小时内发货。" and "抱歉" in offer["text"]
+    yes = offer["buttons"][0]
+    assert await ticket_count(client) == 0
+    handed = await say(client, yes["value"])  # the one tap to a human
+    assert handed["route"] == "handoff" and handed["state"] in ("queued", "agent")
+
+
+async def test_declining_the_human_after_an_angry_answer_keeps_the_bot(client: TestClient) -> None:
+    offer = (await say(client, ANGRY, "angry-2"))["replies"][1]
+    body = await say(client, offer["buttons"][1]["value"], "angry-2")
+    # taken as a polite "no, that's all": no agent, no ticket
+    assert body["route"] in ("fallback", "smalltalk") and body["state"] == "bot", body
+    assert await ticket_count(client) == 0

@@ -44,12 +44,13 @@ def test_changed_examples_retrain_and_a_broken_file_is_replaced(catalog: IntentC
     IntentClassifier.train(catalog, cache_dir=tmp_path)
     path = tmp_path / intent_cache.FILE_NAME
     texts, labels = catalog.training_data()
-    other = IntentClassifier(actions={})
-    assert intent_cache.load(path, intent_cache.training_key([*texts, "新的例句"], [*labels, labels[0]], other)) is None
+    params = IntentClassifier().training_params
+    changed = intent_cache.training_key([*texts, "新的例句"], [*labels, labels[0]], params)
+    assert intent_cache.load(path, changed) is None
     path.write_bytes(b"not an npz")
     clf = IntentClassifier.train(catalog, cache_dir=tmp_path)
     assert clf._vectorizer is not None and clf.predict("转人工").name is not None
-    assert intent_cache.load(path, intent_cache.training_key(texts, labels, clf)) is not None
+    assert intent_cache.load(path, intent_cache.training_key(texts, labels, clf.training_params)) is not None
 
 
 def test_a_warm_start_does_not_import_scikit_learn(catalog: IntentCatalog, tmp_path: Path) -> None:

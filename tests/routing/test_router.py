@@ -143,9 +143,12 @@ def test_a_problem_the_knowledge_base_answers_gets_the_answer_not_a_ticket() -> 
     assert (d.route, d.faq_id) == ("faq", "faq_001")
     upset = decide(analysis("退款太慢了！！", sentiment="negative", strong=True, faq_score=0.8), conv(), policy())
     assert upset.route == "faq"
-    # Said angrily *and* as a complaint, a ticket opens even though an FAQ matches.
-    angry = decide(analysis("垃圾服务我要投诉退款", intent="complaint", strong=True, faq_score=0.8), conv(), policy())
-    assert angry.route == "ticket"
+    # Said angrily *and* as a complaint: a confident answer comes with an apology and a human…
+    angry = decide(analysis("垃圾服务我要投诉退款", intent="complaint", strong=True, faq_score=0.9), conv(), policy())
+    assert (angry.route, angry.action, angry.faq_id) == ("faq", "answer_and_offer_human", "faq_001")
+    # …a loose one opens a ticket.
+    loose = decide(analysis("垃圾服务我要投诉退款", intent="complaint", strong=True, faq_score=0.6), conv(), policy())
+    assert loose.route == "ticket"
 
 
 def test_collecting_fills_slots_cancels_and_answers_side_questions() -> None:
