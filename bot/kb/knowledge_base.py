@@ -201,9 +201,15 @@ class KnowledgeBase:
         for faq_id, e in self._entries.items():
             if faq_id not in fresh:
                 sem.put([faq_id], sem.vectors_for([e]))
+        await self._save_semantic_cache()
+        await asyncio.to_thread(self._calibrate_or_reuse)
+
+    async def _save_semantic_cache(self) -> None:
+        """Persist the second-stage vectors of the current entries: the next start reuses them."""
+        sem = self._search.semantic
+        assert sem is not None
         texts = [t for e in self._entries.values() for part in semantic_mod.entry_texts(e) for t in part]
         await asyncio.to_thread(sem.save_cache, texts)
-        await asyncio.to_thread(self._calibrate_or_reuse)
 
     def _calibrate_or_reuse(self) -> None:
         """The operating point saved for exactly this KB content, else a fresh calibration (about
@@ -216,6 +222,11 @@ class KnowledgeBase:
             return
         save_point(path, key, self._search.calibrate())
 
+    def _calibrate_and_save(self, key: str) -> None:
+        """After an edit: calibrate and save the point for this content (`key`, taken on the event
+        loop, where the entries change), which the next start reuses."""
+        save_point(self._settings.data_dir / "operating_point.json", key, self._search.calibrate())
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._background.add(task)
@@ -227,14 +238,14 @@ class KnowledgeBase:
         if self._search.semantic is None:
             return
         if len(self._entries) <= _INLINE_CALIBRATION:
-            await asyncio.to_thread(self._search.calibrate)
+            await asyncio.to_thread(self._calibrate_and_save, content_key(self._entries.values()))
             return
         if self._recalibrating and not self._recalibrating.done():
             return
 
         async def run() -> None:
             await asyncio.sleep(0.05)
-            await asyncio.to_thread(self._search.calibrate)
+            await asyncio.to_thread(self._calibrate_and_save, content_key(self._entries.values()))
 
         self._recalibrating = asyncio.create_task(run())
         self._background.add(self._recalibrating)
@@ -314,6 +325,8 @@ class KnowledgeBase:
         self._search.put_texts(entries)
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
+            if persist:  # else the first start's FAQ-file sync was re-embedded at the second start
+                await self._save_semantic_cache()
             await self._recalibrate()
 
     async def delete(self, faq_id: str) -> bool:
