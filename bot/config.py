@@ -287,19 +287,31 @@ def invalid_yaml(path: Path, exc: yaml.YAMLError) -> str:
     return f"{path}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
 
 
+def read_yaml_mapping(path: Path, shape: str) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping (an empty file is an empty one); ValueError with
+    one line naming the file otherwise. `shape` completes "the top level must be a mapping"."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(invalid_yaml(path, exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: the top level must be a mapping{shape}")
+    return raw
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     cfg_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
     if not cfg_path.is_file():
         raise ConfigError(f"config file not found: {cfg_path}")
     try:
-        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(invalid_yaml(cfg_path, exc)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{cfg_path}: cannot read: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{cfg_path}: the top level must be a mapping")
+        raw = read_yaml_mapping(cfg_path, "")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     raw = _expand_env(raw, env)
     if "root" in raw:
         raise ConfigError(f"{cfg_path}: root: unknown key")

@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.channels.model import CHANNEL_TYPES
-from bot.config import invalid_yaml
+from bot.config import read_yaml_mapping
 from bot.conversation.machine import STATES
 from bot.core.events import MAX_MESSAGE_CHARS, ROUTES
 from bot.customers.service import CustomerUpdate
@@ -209,13 +208,9 @@ def load_scenarios(path: Path) -> ScenarioFile:
     """Read and validate a scenario file; ScenarioError (one line, naming the field) otherwise.
     A relative `kb:` is resolved against the scenario file's folder."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(invalid_yaml(path, exc)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: the top level must be a mapping with a `scenarios` list")
+        raw = read_yaml_mapping(path, " with a `scenarios` list")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     try:
         spec = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
