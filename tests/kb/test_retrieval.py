@@ -8,8 +8,8 @@ import pytest
 from bot.config import EmbeddingConfig, Settings
 from bot.kb.embedding import HashedEmbedder, StaticEmbedder, make_embedder
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import make_retriever, models_dir
 from bot.kb.retriever import RECOMMENDED_THRESHOLD, Retriever
+from bot.kb.search_setup import make_retriever, models_dir
 from bot.kb.tokenize import lexical_terms, normalize, words
 
 

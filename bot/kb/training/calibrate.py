@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import EmbeddingConfig, KnowledgeBaseConfig, Settings
-from bot.kb.knowledge_base import make_retriever, models_dir
 from bot.kb.retriever import CANDIDATES, Calibration, Retriever
+from bot.kb.search_setup import make_retriever, models_dir
 from bot.kb.training.evaluation import load_kb_file, load_queries
 
 

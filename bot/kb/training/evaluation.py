@@ -152,7 +152,7 @@ def _describe(search: HybridSearch) -> str:
 
 def build_retriever(settings: Settings, entries: Sequence[FaqEntry]) -> HybridSearch:
     """The service's two-stage search over `entries`, calibrated, with nothing persisted."""
-    from bot.kb.knowledge_base import index_entries, make_retriever, make_search
+    from bot.kb.search_setup import index_entries, make_retriever, make_search
 
     return index_entries(make_search(settings, make_retriever(settings), persist=False), entries)
 
