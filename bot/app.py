@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import structlog
 
 from bot.actions.answers import (
+    Fallback,
     SmalltalkAction,
+    acknowledge,
     answer_and_offer_human,
-    fallback,
     faq_answer,
     human_declined,
     offer_human,
@@ -111,13 +112,14 @@ def build_handoff(
 
 def _actions(
     settings: Settings, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
-    handoff: HandoffQueue, survey: RatingFlow,
+    handoff: HandoffQueue, survey: RatingFlow, kb: KnowledgeBase,
 ) -> dict[str, Action]:
     escalation = EscalationActions(tickets, handoff, survey)
     flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
     actions: dict[str, Action] = {
         "faq": faq_answer,
-        "fallback": fallback,
+        "fallback": Fallback(kb.first_questions),
+        "acknowledge": acknowledge,
         "offer_human": offer_human,
         "human_declined": human_declined,
         "smalltalk": SmalltalkAction(catalog),
@@ -153,6 +155,7 @@ def load_pipeline(settings: Settings, kb: KnowledgeBase) -> tuple[Pipeline, Inte
         sentiment=SentimentAnalyzer.load(settings.models_dir),
         intents=IntentClassifier.train(catalog, cache_dir=private_dir(settings.data_dir)),
         use_knowledge_base=settings.knowledge_base.enabled,
+        reply_languages=settings.dialogue.languages,
     )
     return pipeline, catalog
 
@@ -183,7 +186,7 @@ async def build_services(
             handoff, desk, survey, push = h.queue, h.desk, h.survey, h.push
             pipeline, catalog = load_pipeline(settings, kb)
             policy = RoutingPolicy.from_settings(settings, catalog, machine)
-            actions = _actions(settings, catalog, machine, tickets, handoff, survey)
+            actions = _actions(settings, catalog, machine, tickets, handoff, survey, kb)
             llm_client = None
             if settings.ai.enabled:  # the openai SDK is imported only when an LLM is configured
                 from bot.actions.llm_reply import LlmReplyAction
@@ -192,7 +195,7 @@ async def build_services(
                 llm_client = LLMClient(settings.ai)
                 actions["llm"] = LlmReplyAction(
                     llm_client, store.messages, review_topics=settings.ai.review_topics,
-                    history_turns=settings.dialogue.history_turns,
+                    history_turns=settings.dialogue.history_turns, fallback=actions["fallback"],
                 )
             dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)

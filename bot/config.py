@@ -21,6 +21,7 @@ from bot.channels.settings import ChannelsConfig, ChannelSettings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "service.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LANGUAGE_CODE = re.compile(r"[a-zA-Z]{2}(-[A-Za-z]{2,4})?")
 
 
 class ConfigError(ValueError):
@@ -193,6 +194,19 @@ class DialogueConfig(_Model):
     complaint_handoff: bool = True  # complaints also go to a human after the ticket is opened
     negative_sentiment_ticket: bool = True  # strongly negative messages open a complaint ticket
     slot_attempts: int = Field(2, ge=1, le=10)  # invalid answers to one slot before handing off
+    # Languages the bot answers in (system texts and FAQ answers); a customer writing any other
+    # gets English, or their own language from the LLM when one is configured.
+    languages: tuple[str, ...] = ("zh", "en")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("list at least one language, e.g. [zh, en]")
+        bad = [code for code in v if not _LANGUAGE_CODE.fullmatch(code)]
+        if bad:
+            raise ValueError(f"not an ISO 639-1 language code: {', '.join(map(repr, bad))} (e.g. zh, en, fr)")
+        return tuple(dict.fromkeys(code.lower() for code in v))
 
     @field_validator("precedence")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.actions.base import ActionContext, ActionOutcome
@@ -13,7 +14,7 @@ from bot.nlu.intent_spec import IntentCatalog
 async def faq_answer(ctx: ActionContext) -> ActionOutcome:
     match = ctx.analysis.faq_match
     assert match is not None, "router chose faq without a match"
-    answer = match.entry.answer_for(ctx.analysis.language.code)
+    answer = match.entry.answer_for(ctx.analysis.reply_language)
     conv = replace(ctx.conversation, fallback_count=0)
     return ActionOutcome(replies=(Reply("text", answer),), conversation=conv)
 
@@ -35,13 +36,31 @@ def suggestions(ctx: ActionContext) -> tuple[Button, ...]:
 
 
 async def fallback(ctx: ActionContext) -> ActionOutcome:
-    conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
-    lang = ctx.analysis.language.code
-    replies = [Reply("text", text("fallback", lang))]
-    options = suggestions(ctx)
-    if options:
-        replies.append(Reply("buttons", text("did_you_mean", lang), buttons=options))
-    return ActionOutcome(replies=tuple(replies), conversation=conv)
+    return await Fallback()(ctx)
+
+
+class Fallback:
+    """"Please rephrase", with the closest questions as buttons; when nothing comes close
+    ("asdkjfh"), the knowledge base's first questions, so the customer still has a way forward."""
+
+    def __init__(self, common_questions: Callable[[int], Sequence[str]] | None = None) -> None:
+        self._common = common_questions
+
+    async def __call__(self, ctx: ActionContext) -> ActionOutcome:
+        conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
+        lang = ctx.analysis.reply_language
+        replies = [Reply("text", text("fallback", lang))]
+        options = suggestions(ctx)
+        if options:
+            replies.append(Reply("buttons", text("did_you_mean", lang), buttons=options))
+        elif self._common is not None and (common := self._common(SUGGESTIONS)):
+            replies.append(Reply("buttons", text("common_questions", lang),
+                                 buttons=tuple(Button(q, q) for q in common)))
+        return ActionOutcome(replies=tuple(replies), conversation=conv)
+
+
+async def acknowledge(ctx: ActionContext) -> ActionOutcome:
+    return ActionOutcome((Reply("text", text("acknowledged", ctx.analysis.reply_language)),), ctx.conversation)
 
 
 def _human_offer(prompt: str, lang: str) -> Reply:
@@ -54,7 +73,7 @@ def _human_offer(prompt: str, lang: str) -> Reply:
 
 async def offer_human(ctx: ActionContext) -> ActionOutcome:
     """After `dialogue.fallbacks_before_handoff` misses: ask whether to bring in an agent."""
-    lang = ctx.analysis.language.code
+    lang = ctx.analysis.reply_language
     conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
     return ActionOutcome((_human_offer("offer_human", lang),), conv)
 
@@ -64,7 +83,7 @@ async def answer_and_offer_human(ctx: ActionContext) -> ActionOutcome:
     (one tap); a "不用了" is taken as after any offer of an agent."""
     match = ctx.analysis.faq_match
     assert match is not None, "router answered without a match"
-    lang = ctx.analysis.language.code
+    lang = ctx.analysis.reply_language
     # Counted as one miss so that "不用了" is read as declining the agent (router: fallback rule).
     conv = replace(ctx.conversation, fallback_count=max(1, ctx.conversation.fallback_count))
     return ActionOutcome((Reply("text", match.entry.answer_for(lang)), _human_offer("sorry_offer_human", lang)), conv)
@@ -72,7 +91,7 @@ async def answer_and_offer_human(ctx: ActionContext) -> ActionOutcome:
 
 async def human_declined(ctx: ActionContext) -> ActionOutcome:
     conv = replace(ctx.conversation, fallback_count=0)
-    return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.language.code)),), conv)
+    return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.reply_language)),), conv)
 
 
 class SmalltalkAction:
@@ -83,7 +102,7 @@ class SmalltalkAction:
 
     async def __call__(self, ctx: ActionContext) -> ActionOutcome:
         spec = self._catalog.get(ctx.decision.intent or "")
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         responses = spec.responses if spec else {}
         reply = responses.get(lang) or responses.get("en") or next(iter(responses.values()), None)
         if reply is None:

@@ -48,7 +48,7 @@ class EscalationActions:
 
     async def complaint_ticket(self, ctx: ActionContext) -> ActionOutcome:
         conv = ctx.conversation
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         priority = ctx.decision.priority or "high"
         spec_type = "投诉"
         label = type_label(spec_type, lang)

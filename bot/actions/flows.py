@@ -62,7 +62,7 @@ class FlowActions:
         match = ctx.analysis.faq_match
         spec = self._catalog.get(ctx.decision.intent or "")
         assert match is not None and spec is not None, "router offered without an answer or a flow"
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         answer = Reply("text", match.entry.answer_for(lang))
         offer = Reply("buttons", _localized(spec.offer, lang), buttons=(
             Button(text("offer_yes", lang), text("offer_yes", lang)),
@@ -80,7 +80,7 @@ class FlowActions:
 
     async def decline_offer(self, ctx: ActionContext) -> ActionOutcome:
         # the dialogue manager drops the answered offer
-        return ActionOutcome((Reply("text", text("offer_declined", ctx.analysis.language.code)),), ctx.conversation)
+        return ActionOutcome((Reply("text", text("offer_declined", ctx.analysis.reply_language)),), ctx.conversation)
 
     async def fill_slot(self, ctx: ActionContext) -> ActionOutcome:
         conv = ctx.conversation
@@ -92,7 +92,7 @@ class FlowActions:
             return await self._finish(ctx, spec)
         slots = dict(conv.slots)
         answer = ctx.analysis.text.strip()
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         if not slot.required and is_skip(answer):
             slots.pop(PENDING, None)
             return await self._advance(replace(ctx, conversation=replace(conv, slots=slots)), spec, ())
@@ -116,7 +116,7 @@ class FlowActions:
         """Answer a side question, then ask for the pending slot again."""
         match = ctx.analysis.faq_match
         assert match is not None
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         answer = Reply("text", match.entry.answer_for(lang))
         spec = self._catalog.get(ctx.conversation.flow or "")
         slot = pending_slot(spec, ctx.conversation.slots) if spec else None
@@ -139,7 +139,7 @@ class FlowActions:
         return self._ask_again(ctx, "slot_question_unknown")
 
     def _ask_again(self, ctx: ActionContext, key: str) -> ActionOutcome:
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         spec = self._catalog.get(ctx.conversation.flow or "")
         slot = pending_slot(spec, ctx.conversation.slots) if spec else None
         if ctx.conversation.slots.get(OFFER_HUMAN):  # the open question is the offer, not the slot
@@ -162,11 +162,11 @@ class FlowActions:
     async def decline_human(self, ctx: ActionContext) -> ActionOutcome:
         """No to the offered human: the form ends and the bot carries on."""
         conv = self._machine.fire(ctx.conversation, "cancel_collect")
-        return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.language.code)),), conv)
+        return ActionOutcome((Reply("text", text("human_declined", ctx.analysis.reply_language)),), conv)
 
     async def cancel_flow(self, ctx: ActionContext) -> ActionOutcome:
         conv = self._machine.fire(ctx.conversation, "cancel_collect")
-        return ActionOutcome((Reply("text", text("flow_cancelled", ctx.analysis.language.code)),), conv)
+        return ActionOutcome((Reply("text", text("flow_cancelled", ctx.analysis.reply_language)),), conv)
 
     async def _advance(self, ctx: ActionContext, spec: IntentSpec, before: tuple[Reply, ...]) -> ActionOutcome:
         slot = next_slot(spec, ctx.conversation.slots)
@@ -175,7 +175,7 @@ class FlowActions:
         slots = {**ctx.conversation.slots, PENDING: slot.name}
         if not slot.required and slot.name not in slots.get("_asked_optional", ()):
             slots["_asked_optional"] = [*slots.get("_asked_optional", ()), slot.name]  # a copy: never mutate state
-        prompt = self._prompt(slot, ctx.analysis.language.code)
+        prompt = self._prompt(slot, ctx.analysis.reply_language)
         return ActionOutcome((*before, prompt), replace(ctx.conversation, slots=slots))
 
     @staticmethod
@@ -192,7 +192,7 @@ class FlowActions:
         done = self._machine.fire(conv, "finish_collect")
         ticket_type = spec.ticket_type or spec.name
         priority = ctx.decision.priority or spec.priority
-        lang = ctx.analysis.language.code
+        lang = ctx.analysis.reply_language
         # The stored type stays as configured (reports group by it); people read it in the
         # customer's language ("a refund ticket", "订单查询", never "order_status").
         label = type_label(ticket_type, lang, spec.ticket_type_label)

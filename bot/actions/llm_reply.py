@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from bot.actions.answers import fallback, faq_answer
-from bot.actions.base import ActionContext, ActionOutcome
+from bot.actions.base import Action, ActionContext, ActionOutcome
 from bot.conversation.texts import text
 from bot.core.events import Reply
 from bot.llm.client import LLMClient, LLMUnavailable
@@ -39,8 +39,9 @@ MIN_PASSAGE_SCORE = 0.05
 class LlmReplyAction:
     def __init__(
         self, client: LLMClient, history: MessageLog, *, review_topics: Sequence[str], history_turns: int,
-        stream: bool = False, min_passage_score: float = MIN_PASSAGE_SCORE,
+        stream: bool = False, min_passage_score: float = MIN_PASSAGE_SCORE, fallback: Action = fallback,
     ) -> None:
+        self._fallback = fallback
         self._client = client
         self._history = history
         self._turns = history_turns
@@ -83,7 +84,7 @@ class LlmReplyAction:
         return ActionOutcome(tuple(replies), conv, needs_review=bool(topics), extra_scores={"llm": info})
 
     async def _fall_back(self, ctx: ActionContext, reason: str, info: dict[str, Any]) -> ActionOutcome:
-        outcome = await (faq_answer(ctx) if ctx.analysis.faq_match is not None else fallback(ctx))
+        outcome = await (faq_answer(ctx) if ctx.analysis.faq_match is not None else self._fallback(ctx))
         info.update(model=self._client.model, review_topics=[], fallback_reason=reason,
                     answered_by="faq" if ctx.analysis.faq_match is not None else "fallback")
         return replace(outcome, extra_scores={**outcome.extra_scores, "llm": info},

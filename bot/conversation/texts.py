@@ -16,6 +16,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "empty": {
         "zh": "请输入您的问题。",
         "en": "Please type your question.",
+        "ja": "ご質問を入力してください。",
+        "ko": "질문을 입력해 주세요.",
+        "es": "Escriba su pregunta, por favor.",
+        "fr": "Veuillez écrire votre question.",
+        "de": "Bitte schreiben Sie Ihre Frage.",
+        "ru": "Пожалуйста, напишите ваш вопрос.",
     },
     # Handoff queue and CSAT (bot/handoff/queue.py, bot/csat/survey.py).
     "queue_position": {
@@ -65,6 +71,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "人工客服已结束接待，智能助手继续为您服务。还有什么可以帮您？",
         "en": "Our agent has handed you back to the assistant. Is there anything else I can help with?",
     },
+    # "ok", "merci", 👍 outside a form: nothing to answer, nothing misunderstood (no fallback counted).
+    "acknowledged": {
+        "zh": "好的。还有什么可以帮您？",
+        "en": "All right. Is there anything else I can help with?",
+        "ja": "かしこまりました。ほかにご質問はありますか？",
+        "ko": "네, 알겠습니다. 더 궁금하신 점이 있으신가요?",
+        "es": "De acuerdo. ¿Puedo ayudarle en algo más?",
+        "fr": "Très bien. Puis-je vous aider pour autre chose ?",
+        "de": "Alles klar. Kann ich sonst noch helfen?",
+        "ru": "Хорошо. Могу ли я помочь чем-то ещё?",
+    },
     "flow_cancelled": {
         "zh": "好的，已取消。还有什么可以帮您？",
         "en": "OK, cancelled. Is there anything else I can help with?",
@@ -100,14 +117,43 @@ TEXTS: dict[str, dict[str, str]] = {
     "offer_human": {
         "zh": "抱歉，我好像没能理解。需要为您转接人工客服吗？",
         "en": "Sorry, I don't seem to be getting it. Would you like me to connect you to a human agent?",
+        "ja": "申し訳ありません、うまく理解できませんでした。オペレーターにおつなぎしましょうか？",
+        "ko": "죄송합니다. 제가 잘 이해하지 못한 것 같습니다. 상담원을 연결해 드릴까요?",
+        "es": "Lo siento, no consigo entenderle. ¿Quiere que le pase con un agente?",
+        "fr": "Désolé, je n'arrive pas à comprendre. Voulez-vous que je vous mette en relation avec un conseiller ?",
+        "de": "Entschuldigung, ich verstehe Sie leider nicht. Soll ich Sie mit einem Mitarbeiter verbinden?",
+        "ru": "Извините, я вас не понимаю. Соединить вас с оператором?",
     },
     "sorry_offer_human": {
         "zh": "非常抱歉给您带来不好的体验。如果以上方法没能解决问题，我可以马上为您转接人工客服。",
         "en": "I'm sorry for the trouble. If this doesn't solve it, I can connect you to a human agent right away.",
+        "ja": "ご不便をおかけして申し訳ありません。解決しない場合は、すぐにオペレーターにおつなぎします。",
+        "ko": "불편을 드려 죄송합니다. 해결되지 않으면 바로 상담원을 연결해 드리겠습니다.",
+        "es": "Siento las molestias. Si esto no lo resuelve, puedo pasarle con un agente ahora mismo.",
+        "fr": "Désolé pour ce désagrément. Si cela ne règle pas le problème, je peux vous passer un "
+        "conseiller tout de suite.",
+        "de": "Das tut mir leid. Wenn das nicht hilft, verbinde ich Sie sofort mit einem Mitarbeiter.",
+        "ru": "Извините за неудобства. Если это не поможет, я сразу соединю вас с оператором.",
     },
     "did_you_mean": {
         "zh": "您是不是想问：",
         "en": "Did you mean:",
+        "ja": "もしかして：",
+        "ko": "혹시 이 질문인가요?",
+        "es": "¿Quiso decir:",
+        "fr": "Vouliez-vous dire :",
+        "de": "Meinten Sie:",
+        "ru": "Возможно, вы имели в виду:",
+    },
+    "common_questions": {
+        "zh": "您可以试试这些常见问题：",
+        "en": "These are questions customers often ask:",
+        "ja": "よくあるご質問：",
+        "ko": "자주 묻는 질문:",
+        "es": "Preguntas frecuentes:",
+        "fr": "Questions fréquentes :",
+        "de": "Häufige Fragen:",
+        "ru": "Частые вопросы:",
     },
     # What the "yes, an agent" button sends: a phrase the human_request rule understands.
     "human_request_phrase": {
@@ -117,6 +163,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "offer_human_yes": {
         "zh": "转人工",
         "en": "Yes, an agent",
+        "ja": "オペレーター",
+        "ko": "상담원 연결",
+        "es": "Sí, un agente",
+        "fr": "Oui, un conseiller",
+        "de": "Ja, Mitarbeiter",
+        "ru": "Да, оператора",
     },
     # Buttons under "需要我现在帮您发起退款吗？" (the router reads them as yes / no).
     "offer_yes": {
@@ -134,10 +186,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "offer_human_no": {
         "zh": "不用了",
         "en": "No, thanks",
+        "ja": "大丈夫です",
+        "ko": "괜찮아요",
+        "es": "No, gracias",
+        "fr": "Non merci",
+        "de": "Nein, danke",
+        "ru": "Нет, спасибо",
     },
     "human_declined": {
         "zh": "好的，不转人工了。还有什么可以帮您？",
         "en": "OK, no agent then. Is there anything else I can help with?",
+        "ja": "かしこまりました。ほかにお手伝いできることはありますか？",
+        "ko": "알겠습니다. 더 도와드릴 일이 있을까요?",
+        "es": "De acuerdo, sin agente. ¿Puedo ayudarle en algo más?",
+        "fr": "D'accord, pas de conseiller. Puis-je vous aider pour autre chose ?",
+        "de": "In Ordnung, kein Mitarbeiter. Kann ich sonst noch helfen?",
+        "ru": "Хорошо, без оператора. Могу ли я помочь чем-то ещё?",
     },
     "slot_invalid": {
         "zh": "这个格式不对，请再试一次。",

@@ -10,6 +10,7 @@ in a worker thread (batch.py), so the event loop keeps serving while retrieval c
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ from bot.kb.faq import FaqEntry
 from bot.kb.operating_point import OperatingPoint, PointFile, content_key
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.search_setup import make_retriever, make_search
+from bot.kb.tokenize import is_cjk
+from bot.kb.typos import HomophoneIndex
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
@@ -45,6 +48,14 @@ class KBResult:
     score: float  # calibrated 0..1
     matched_text: str
     matched: bool  # score >= the configured threshold
+
+
+# P(right) from which an answer to a typo-corrected question is given (bot/kb/typos.py).
+TYPO_ANSWER_BAR = 0.8
+
+
+def _confident(results: list[KBResult]) -> bool:
+    return bool(results) and results[0].matched
 
 
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
@@ -71,6 +82,7 @@ class KnowledgeBase:
         self._retriever = retriever
         self._index = index
         self._entries: dict[str, FaqEntry] = {}
+        self._typos: HomophoneIndex | None = None  # reset whenever the entries change
         self._write_lock = asyncio.Lock()
         self._search = make_search(settings, retriever)
         self._batcher = SearchBatcher(self._search.search_many, getattr(retriever.embedder, "aembed", None))
@@ -129,6 +141,7 @@ class KnowledgeBase:
             )
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
+        self._typos = None
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
         self._search.clear_texts()
         self._search.put_texts(entries)
@@ -261,6 +274,10 @@ class KnowledgeBase:
     def get(self, faq_id: str) -> FaqEntry | None:
         return self._entries.get(faq_id)
 
+    def first_questions(self, n: int) -> list[str]:
+        """The first `n` questions in the knowledge base's own order (operators list the common ones first)."""
+        return [e.question for e in itertools.islice(self._entries.values(), n)]
+
     async def upsert(self, entries: Sequence[FaqEntry]) -> tuple[int, int]:
         async with self._write_lock:
             result = await self._store.upsert_faqs(entries)
@@ -282,6 +299,7 @@ class KnowledgeBase:
         for e, v in zip(entries, vecs, strict=True):
             self._retriever.upsert(e.id, e.texts, v)
             self._entries[e.id] = e
+        self._typos = None
         self._search.put_texts(entries)
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
@@ -302,6 +320,7 @@ class KnowledgeBase:
         self._search.remove_texts(faq_id)
         if self._search.semantic is not None:
             self._search.semantic.remove(faq_id)
+        self._typos = None
         return self._entries.pop(faq_id, None) is not None
 
     async def reindex(self, progress: Progress | None = None) -> int:
@@ -343,16 +362,28 @@ class KnowledgeBase:
                 log.info("kb_refreshed", updated=len(fresh), deleted=len(gone))
             return len(changes)
 
-    def _results(self, hits: list[KBHit]) -> list[KBResult]:
-        t = self.threshold
+    def _results(self, hits: list[KBHit], bar: float | None = None) -> list[KBResult]:
+        t = self.threshold if bar is None else bar
         return [
             KBResult(self._entries[h.faq_id], h.score, h.matched_text, matched=h.score >= t)
             for h in hits
             if h.faq_id in self._entries
         ]
 
+    def _corrected(self, results: list[KBResult], hits: list[KBHit]) -> list[KBResult]:
+        """The corrected query's results when they are better than the original's. A correction
+        is a guess ("截长图" became "截长途", a call-charges FAQ): it answers only when near
+        certain (TYPO_ANSWER_BAR); below that its entries come back unmatched, as suggestions."""
+        again = self._results(hits, bar=max(self.threshold, TYPO_ANSWER_BAR))
+        if not again or again[0].score < self.threshold:
+            return results
+        return again
+
     def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
-        return self._results(self._search.search(query, top_k or self._settings.knowledge_base.top_k))
+        k = top_k or self._settings.knowledge_base.top_k
+        results = self._results(self._search.search(query, k))
+        fixed = None if _confident(results) or not is_cjk(query) else self._typo_index().correct(query)
+        return results if fixed is None else self._corrected(results, self._search.search(fixed, k))
 
     async def search_batched(self, query: str, top_k: int | None = None) -> list[KBResult]:
         """`search` for a customer turn: batched with concurrent turns and off the event loop (an
@@ -360,7 +391,21 @@ class KnowledgeBase:
         k = top_k or self._settings.knowledge_base.top_k
         if not query.strip():
             return self.search(query, k)
-        return self._results(await self._batcher.search(query, k))
+        results = self._results(await self._batcher.search(query, k))
+        if _confident(results) or not is_cjk(query):
+            return results
+        # A miss in Chinese may be a homophone typo ("退宽"): ask again with the KB's own word.
+        fixed = (await asyncio.to_thread(self._typo_index)).correct(query)
+        return results if fixed is None else self._corrected(results, await self._batcher.search(fixed, k))
+
+    def _typo_index(self) -> HomophoneIndex:
+        index = self._typos
+        if index is None:  # built on the first miss after a change, from the entries of that moment
+            index = self._typos = HomophoneIndex(
+                t for e in list(self._entries.values())
+                for t in (e.question, *e.similar_questions, *e.answers.values(), *e.tags)
+            )
+        return index
 
     def best_match(self, query: str) -> KBResult | None:
         results = self.search(query, 1)

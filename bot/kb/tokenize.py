@@ -83,3 +83,8 @@ def lexical_terms(text: str) -> list[str]:
     terms = [f"w:{w}" for w in ws]
     terms.extend(f"b:{g}" for g in char_bigrams(normalize(text)))
     return terms
+
+
+def word_frequency(word: str) -> int | None:
+    """How often jieba's dictionary saw `word` (None: not a dictionary word)."""
+    return _jieba().FREQ.get(word)

@@ -17,6 +17,13 @@ class Analysis:
     sentiment: SentimentResult | None
     intent: IntentResult | None
     kb_results: tuple[KBResult, ...]
+    # The language the bot writes in: the customer's when it is one of dialogue.languages, else
+    # English (`language` stays what the customer wrote, for sentiment, routing and the LLM).
+    answer_language: str | None = None
+
+    @property
+    def reply_language(self) -> str:
+        return self.answer_language or self.language.code
 
     @property
     def faq_match(self) -> KBResult | None:

@@ -39,7 +39,7 @@ _TOKENS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u4
 
 # How-to / information questions. Strong markers win over request phrasing ("我想问一下怎么退款").
 _HOWTO = re.compile(
-    r"如何|怎么(?!还|又|回事|搞的)|怎样|咋(?!还)|什么|多久|多长时间|多少|哪[里儿个些家]|是否|能否|可否|流程|步骤|规则|政策"
+    r"如何|怎么(?!还|又|回事|搞的)|怎样|咋(?!还)|什么|多久|多长时间|多少|几天|几个工作日|几号|几点|哪(?!怕)|是否|能否|可否|流程|步骤|规则|政策"
     r"|\bhow (do|can|to|long|much|many|does|should)\b|\bwhat('s| is| are| does)\b|\b(where|when|which)\b"
     r"|\b(policy|process|procedure)\b",
     re.IGNORECASE,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.nlu import repairs
 from bot.nlu.lexicon import AMBIGUOUS, LATIN_WORDS
 from bot.nlu.results import LanguageResult
 
@@ -52,9 +53,15 @@ MAX_CHARS = 1000
 # Diacritics that single out one language among the Latin ones.
 _MARKS = {"ñ": "es", "¿": "es", "¡": "es", "ß": "de", "ã": "pt", "õ": "pt", "ư": "vi", "ơ": "vi",
           "đ": "vi", "ğ": "tr", "ı": "tr", "ş": "tr", "ł": "pl", "ą": "pl", "ę": "pl", "ż": "pl"}
+_MASH_WORDS = 2  # at most this many words, none of them known, do not switch an ongoing conversation
 _PREVIOUS_PRIOR = 2.0  # nats: keeps the conversation's language on text that fits it about as well
 _LEXICON_WEIGHT = 6.0
 _LATIN_INDEX = {lang: i for i, lang in enumerate(LATIN_LANGUAGES)}  # nats per known customer-service word
+
+
+# The words of the conversational repairs ("never mind", "no thanks") are real words too.
+_REPAIR_WORDS = frozenset(w for table in (repairs.CANCEL, repairs.NO, repairs.ACK, repairs.YES, repairs.HUMAN)
+                          for phrases in table.values() for p in phrases for w in p.split() if w.isascii())
 
 
 def _script(ch: str) -> str | None:
@@ -169,6 +176,11 @@ class LanguageDetector:
             return LanguageResult("en", 0.6, "default")
         if not any(lang in self.supported for lang in LATIN_LANGUAGES):
             return LanguageResult(fallback, 0.3, "default")
+        known = any(w in LATIN_WORDS or w in _REPAIR_WORDS for w in lowered)
+        if previous and len(lowered) <= _MASH_WORDS and not known:
+            # "asdf", "abc", "sdfsdf": one or two unknown Latin words are keyboard mash or a
+            # code far more often than a switch of language; the conversation keeps its own.
+            return LanguageResult(fallback, 0.5, "previous")
         scores = np.zeros(len(LATIN_LANGUAGES))
         n_grams = 0
         for w in lowered:

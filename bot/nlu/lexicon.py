@@ -25,7 +25,7 @@ _WORDS: dict[str, str] = {
     "es": "yo tú mi mis el la los las un una de del y o en con por para que no es está son muy"
     " gracias hola por favor pedido reembolso envío pago cuenta precio devolver cancelar factura"
     " ayuda quiero necesito dónde cuándo cómo qué buenos buenas días tardes noches roto dañado",
-    "fr": "je tu il nous vous mon ma mes le la les un une de du des et ou en avec pour que ne pas est"
+    "fr": "je tu il nous vous mon ma mes le la les un une de du des et ou en avec pour que ne pas non est"
     " sont très merci bonjour commande remboursement livraison paiement compte prix retour annuler"
     " facture aide veux besoin où quand pourquoi comment bonsoir salut cassé abîmé",
     "de": "ich du er wir sie mein meine der die das ein eine und oder in mit für nicht ist sind sehr"

@@ -24,6 +24,8 @@ class Pipeline:
     intents: IntentClassifier | None = None
     # knowledge_base.enabled: false — no retrieval, so no FAQ answers (and no FAQ passages for the LLM).
     use_knowledge_base: bool = True
+    # dialogue.languages: the languages the bot answers in; any other is answered in English.
+    reply_languages: tuple[str, ...] = ("zh", "en")
 
     async def analyze(self, text: str, previous_language: str | None) -> Analysis:
         lang = self.language.detect(text, previous=previous_language)
@@ -32,4 +34,12 @@ class Pipeline:
         # One letter repeated is no question: near-misses on "退退退…" must not answer the refund FAQ.
         skip = not self.use_knowledge_base or is_noise(text)
         kb_results = () if skip else tuple(await self.knowledge_base.search_batched(text))
-        return Analysis(text=text, language=lang, sentiment=sentiment, intent=intent, kb_results=kb_results)
+        return Analysis(text=text, language=lang, sentiment=sentiment, intent=intent, kb_results=kb_results,
+                        answer_language=reply_language(lang.code, self.reply_languages))
+
+
+def reply_language(detected: str, languages: tuple[str, ...]) -> str:
+    """`detected` if the bot answers in it (zh-TW counts as zh), else English, else the first listed."""
+    if detected in languages or detected.split("-")[0] in languages:
+        return detected
+    return "en" if "en" in languages else languages[0]

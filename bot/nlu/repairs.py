@@ -1,4 +1,5 @@
-"""Conversational repairs: "never mind", "ok thanks", "yes, a human please" — in zh and en. Pure.
+"""Conversational repairs: "never mind", "ok thanks", "yes, a human please" — in zh and en, and
+the commonest phrasings in fr, es, de, ko, ja and ru. Pure.
 
 A form or an offer is waiting for an answer; these tell what else the customer may have said.
 A message counts only when it is made *entirely* of such phrases (plus a little filler: 吧, 那,
@@ -22,11 +23,24 @@ CANCEL: dict[str, tuple[str, ...]] = {
     "en": ("never mind", "nevermind", "nvm", "no thanks", "no thank you", "forget it", "forget about it",
            "cancel", "cancel that", "cancel it", "stop", "quit", "exit", "not now", "no need",
            "dont bother", "i changed my mind", "changed my mind", "leave it"),
+    # Other languages: the phrases a customer uses to drop it (and the "no thanks" button label).
+    "fr": ("laisse tomber", "laissez tomber", "annuler", "non merci", "pas besoin"),
+    "es": ("olvídalo", "olvidalo", "cancelar", "no gracias", "no hace falta"),
+    "de": ("vergiss es", "abbrechen", "nein danke", "nicht nötig"),
+    "ko": ("취소", "괜찮아요", "됐어요", "아니요 괜찮아요"),
+    "ja": ("キャンセル", "大丈夫です", "結構です", "やめます"),
+    "ru": ("отмена", "не надо", "нет спасибо"),
 }
 # No to an offer ("shall I connect you to an agent?"): a cancel, or a bare no.
 NO: dict[str, tuple[str, ...]] = {
     "zh": ("不", "不要", "不用", "不需要", "不必", "否", "不是"),
     "en": ("no", "nope", "nah", "no need", "not really"),
+    "fr": ("non", "non merci"),
+    "es": ("no gracias",),
+    "de": ("nein", "nein danke"),
+    "ko": ("아니요", "아니오", "괜찮아요"),
+    "ja": ("いいえ", "大丈夫です", "結構です"),
+    "ru": ("нет", "нет спасибо"),
 }
 # Acknowledgements and small talk: not an answer, not a refusal. The bot asks again, gently.
 ACK: dict[str, tuple[str, ...]] = {
@@ -36,6 +50,12 @@ ACK: dict[str, tuple[str, ...]] = {
     "en": ("ok", "okay", "k", "kk", "thanks", "thank you", "thx", "ty", "got it", "sure", "alright", "all right",
            "fine", "hi", "hello", "hey", "one moment", "one sec", "a moment", "wait", "hold on",
            "let me check", "let me look", "let me find it", "just a sec", "sorry", "hmm", "um"),
+    "fr": ("merci", "merci beaucoup", "daccord", "parfait", "très bien", "super"),
+    "es": ("gracias", "muchas gracias", "vale", "de acuerdo", "perfecto", "genial"),
+    "de": ("danke", "danke schön", "vielen dank", "alles klar", "gut", "super"),
+    "ko": ("감사합니다", "고맙습니다", "감사해요", "네", "알겠습니다", "알겠어요"),
+    "ja": ("ありがとう", "ありがとうございます", "はい", "わかりました", "了解です"),
+    "ru": ("спасибо", "хорошо", "понятно", "ясно"),
 }
 # Yes to "shall I connect you to an agent?" (and an explicit request for a human anywhere).
 HUMAN: dict[str, tuple[str, ...]] = {
@@ -49,6 +69,12 @@ YES: dict[str, tuple[str, ...]] = {
     "zh": ("好的", "好", "好啊", "好滴", "可以", "行", "是", "是的", "对", "要", "需要", "麻烦了", "麻烦你了", "嗯",
            "嗯嗯", "转吧", "转"),
     "en": ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please", "yes please", "go ahead"),
+    "fr": ("oui", "oui merci", "oui svp", "daccord"),
+    "es": ("sí", "si", "sí por favor", "si por favor", "vale"),
+    "de": ("ja", "ja bitte", "gerne"),
+    "ko": ("네", "예", "네 부탁해요"),
+    "ja": ("はい", "お願いします"),
+    "ru": ("да", "да пожалуйста"),
 }
 # Words that may surround any of the above without changing it: "那算了吧", "ok, never mind then".
 FILLER: dict[str, tuple[str, ...]] = {
@@ -78,13 +104,14 @@ def _pattern(kinds: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\s*(?:" + "|".join(alts) + r")\s*")
 
 
-def _made_of(text: str, *kinds: str) -> bool:
-    """True when `text` is one or more phrases of `kinds`, with nothing but filler around them."""
+def _made_of(text: str, *kinds: str, also: tuple[str, ...] = ()) -> bool:
+    """True when `text` is one or more phrases of `kinds`, with nothing but filler (and phrases
+    of `also`) around them."""
     norm = normalize(text)
     if not norm:
         return False
     head = _pattern(kinds)
-    either = _pattern((*kinds, "filler"))
+    either = _pattern((*kinds, *also, "filler"))
     pos, seen = 0, False
     while pos < len(norm):
         m = either.match(norm, pos)
@@ -97,8 +124,8 @@ def _made_of(text: str, *kinds: str) -> bool:
 
 
 def is_cancel(text: str) -> bool:
-    """"算了", "不想退了", "never mind", "No thanks!" — not "不用发票可以吗" or "取消订单"."""
-    return _made_of(text, "cancel")
+    """"算了", "不想退了", "never mind", "nah forget it" — not "不用发票可以吗" or "取消订单"."""
+    return _made_of(text, "cancel", also=("no",))
 
 
 def is_no(text: str) -> bool:

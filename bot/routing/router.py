@@ -220,6 +220,10 @@ def fallback(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision:
     if conv.fallback_count > 0 and (repairs.is_no(a.text) or repairs.is_cancel(a.text)):
         # "不用了" after "需要为您转接人工客服吗？": the customer stays with the bot.
         return Decision("fallback", "human_declined", f"customer declined an agent after fallbacks ({why})")
+    if repairs.normalize(a.text) and repairs.is_ack(a.text):
+        # "ok", "merci", "好的": nothing was asked, so nothing was misunderstood; no step towards a
+        # human. Bare punctuation or emoji ("?", 😡😡😡) stay a miss.
+        return Decision("smalltalk", "acknowledge", "acknowledgement")
     if conv.fallback_count + 1 >= p.fallbacks_before_handoff:
         # Offered, not imposed: the buttons send "转人工", which the human_request rule serves.
         return Decision("fallback", "offer_human", f"{conv.fallback_count + 1} fallbacks in a row ({why})")

@@ -140,7 +140,9 @@ async def test_agent_console_writes_customer_text_as_text_never_html(client: Tes
 async def test_prompt_injection_gets_the_fallback_not_a_complaint(client: TestClient, message: str, lang: str) -> None:
     body = await say(client, message)
     assert body["route"] == "fallback" and body["state"] == "bot" and not body["ticket_id"]
-    assert [r["text"] for r in body["replies"]] == [system_text("fallback", lang)]
+    # the polite fallback, then at most the common questions: nothing of the injection echoed
+    assert [r["text"] for r in body["replies"]] in (
+        [system_text("fallback", lang)], [system_text("fallback", lang), system_text("common_questions", lang)])
     assert await ticket_count(client) == 0
 
 

@@ -37,6 +37,24 @@ async def test_misses_suggest_then_offer_and_the_customer_decides(client: TestCl
     assert accepted["route"] == "handoff" and accepted["state"] == "queued"
 
 
-async def test_chatter_gets_no_suggestions(client: TestClient) -> None:
-    body = await say(client, "今天天气怎么样", customer="f2")
-    assert body["route"] == "fallback" and all("buttons" not in r for r in body["replies"])
+async def test_chatter_and_keyboard_mash_get_the_common_questions_not_a_did_you_mean(client: TestClient) -> None:
+    for customer, message in (("f2", "今天天气怎么样"), ("f3", "asdkjfhaksjdf")):
+        body = await say(client, message, customer=customer)
+        assert body["route"] == "fallback" and not body["ticket_id"]
+        offer = body["replies"][1]
+        assert offer["text"] in ("您可以试试这些常见问题：", "These are questions customers often ask:")
+        # nothing came close, so the KB's first questions (its own order), and no agent button yet
+        assert [b["value"] for b in offer["buttons"]] == ["如何申请退款？", "多久可以发货？", "怎么开发票？"]
+    tapped = await say(client, "多久可以发货？", customer="f3")
+    assert tapped["route"] == "faq" and tapped["faq"]["id"] == "faq_002"
+
+
+async def test_acknowledgements_outside_a_form_are_no_misses(client: TestClient) -> None:
+    """"ok", "merci", 👍 ask nothing: a kind reply, and never a step towards "shall I get an agent?"."""
+    for message in ("ok", "好的", "👍", "merci"):
+        body = await say(client, message, customer="f-ack")
+        assert body["route"] == "smalltalk" and not body["ticket_id"]
+        assert all("buttons" not in r for r in body["replies"])
+    after = await say(client, "asdkjh qwezx", customer="f-ack")  # the first real miss: no agent offer yet
+    assert after["route"] == "fallback" and all(b["value"] not in ("转人工", "agent")
+                                                for r in after["replies"] for b in r.get("buttons", []))

@@ -47,7 +47,7 @@ async def test_transcript_and_decisions_are_stored(client: TestClient) -> None:
     transcript = await resp.json()
     assert [(m["sender"], m["text"][:6]) for m in transcript["messages"]] == [
         ("customer", "什么时候发货"), ("bot", "付款后 48"), ("bot", "需要我帮您查"),  # answer, then the offer
-        ("customer", "火星上有几个"), ("bot", "抱歉，我暂时"),
+        ("customer", "火星上有几个"), ("bot", "抱歉，我暂时"), ("bot", "您可以试试这"),
     ]
     decisions = await (await client.get(f"/api/conversations/{conv}/decisions", headers=auth())).json()
     routes = [(d["route"], d["faq_id"]) for d in decisions["decisions"]]

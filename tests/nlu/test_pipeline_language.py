@@ -87,3 +87,15 @@ def test_accuracy_on_short_customer_messages() -> None:
 @pytest.mark.parametrize("code", ["A20261123001", "SF1234567890", "订单号 A20261123001", "iPhone15"])
 def test_codes_keep_the_conversation_language(detector: LanguageDetector, code: str) -> None:
     assert detector.detect(code, previous="zh").code == "zh"
+
+
+@pytest.mark.parametrize(("text", "previous"), [("asdf", "zh"), ("abc", "zh"), ("asdfgh", "es"), ("qsdfgh", "fr"),
+                                                ("paypal", "zh"), ("xkcd lol", "ko")])
+def test_keyboard_mash_keeps_the_conversation_language(detector: LanguageDetector, text: str, previous: str) -> None:
+    assert detector.detect(text, previous=previous).code == previous
+
+
+def test_real_words_still_switch_the_conversation(detector: LanguageDetector) -> None:
+    assert detector.detect("refund?", previous="zh").code == "en"
+    assert detector.detect("where is my parcel", previous="zh").code == "en"
+    assert detector.detect("gracias", previous="en").code == "es"
