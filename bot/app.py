@@ -25,6 +25,7 @@ from bot.actions.answers import (
 from bot.actions.base import Action
 from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
+from bot.actions.orders import OrderAnswers
 from bot.agents.directory import AgentDirectory
 from bot.channels.outbox import Outbox
 from bot.channels.push import CustomerPush
@@ -41,6 +42,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.seats import Seats
 from bot.handoff.signals import ChangeFeed
 from bot.handoff.tickets import HandoffTickets
+from bot.integrations.order_lookup import OrderLookupClient
 from bot.kb.faq_sync import sync_faq_file
 from bot.kb.knowledge_base import KnowledgeBase
 from bot.nlu.intent_spec import IntentCatalog, IntentSpecError, load_intents
@@ -112,10 +114,11 @@ def build_handoff(
 
 def _actions(
     settings: Settings, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
-    handoff: HandoffQueue, survey: RatingFlow, kb: KnowledgeBase,
+    handoff: HandoffQueue, survey: RatingFlow, kb: KnowledgeBase, order_lookup: OrderLookupClient | None,
 ) -> dict[str, Action]:
     escalation = EscalationActions(tickets, handoff, survey)
-    flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts)
+    orders = OrderAnswers(machine, order_lookup)
+    flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts, orders)
     actions: dict[str, Action] = {
         "faq": faq_answer,
         "fallback": Fallback(kb.first_questions),
@@ -186,7 +189,9 @@ async def build_services(
             handoff, desk, survey, push = h.queue, h.desk, h.survey, h.push
             pipeline, catalog = load_pipeline(settings, kb)
             policy = RoutingPolicy.from_settings(settings, catalog, machine)
-            actions = _actions(settings, catalog, machine, tickets, handoff, survey, kb)
+            # One aiohttp session for every order lookup, closed with the services (None: no hook).
+            order_lookup = OrderLookupClient.open(settings.integrations.order_lookup)
+            actions = _actions(settings, catalog, machine, tickets, handoff, survey, kb, order_lookup)
             llm_client = None
             if settings.ai.enabled:  # the openai SDK is imported only when an LLM is configured
                 from bot.actions.llm_reply import LlmReplyAction
@@ -213,6 +218,8 @@ async def build_services(
                 await asyncio.gather(*jobs, return_exceptions=True)
                 if llm_client is not None:
                     await llm_client.aclose()
+                if order_lookup is not None:
+                    await order_lookup.aclose()
         finally:
             await kb.close()
     finally:

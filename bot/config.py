@@ -176,6 +176,29 @@ class NotificationsConfig(_Model):
     email: EmailConfig = EmailConfig()
 
 
+class OrderLookupConfig(_Model):
+    """The operator's order-status hook: `GET {url}?order_id=...&customer_id=...` answering JSON
+    (the shape: bot/integrations/order_lookup.py). Without a url the bot cannot look orders up and
+    tells the customer where to find the tracking instead (and offers a human), never a ticket."""
+
+    url: str | None = None
+    token: str | None = Field(None, repr=False)  # sent as `Authorization: Bearer <token>`; never logged
+    timeout: float = Field(3.0, gt=0, le=60, description="seconds")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", v.strip()):
+            raise ValueError("must be an http:// or https:// URL")
+        return v.strip()
+
+
+class IntegrationsConfig(_Model):
+    order_lookup: OrderLookupConfig = OrderLookupConfig()
+
+
 ROUTING_RULES = (
     "relay", "rating", "human_request", "complaint", "collecting", "transactional", "faq", "smalltalk",
     "llm", "fallback",
@@ -231,6 +254,7 @@ class Settings(_Model):
     agents: AgentsConfig = AgentsConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     dialogue: DialogueConfig = DialogueConfig()
+    integrations: IntegrationsConfig = IntegrationsConfig()
     # Where relative paths resolve; set by the loader, not by the file.
     root: Path = REPO_ROOT
 

@@ -19,6 +19,7 @@ from bot.config import Settings, load_settings
 from bot.store import Store
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.store import sqlite_store
+from tests.fakes import FakeOrderHook
 
 pytest_plugins = ["tests.openai_fake.fixture"]  # the `openai_server` fixture (a local OpenAI fake)
 
@@ -127,3 +128,11 @@ async def client(settings: Settings) -> AsyncIterator[TestClient]:
 
 def auth(token: str = ADMIN_TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def order_hook() -> AsyncIterator[FakeOrderHook]:
+    """The operator's order-status hook, a real HTTP server on 127.0.0.1 (tests/fakes.py)."""
+    hook = await FakeOrderHook().start()
+    yield hook
+    await hook.close()

@@ -63,7 +63,7 @@ async def acknowledge(ctx: ActionContext) -> ActionOutcome:
     return ActionOutcome((Reply("text", text("acknowledged", ctx.analysis.reply_language)),), ctx.conversation)
 
 
-def _human_offer(prompt: str, lang: str) -> Reply:
+def human_offer(prompt: str, lang: str) -> Reply:
     """The question `prompt` with one tap to an agent (a phrase the human_request rule reads) or not."""
     return Reply("buttons", text(prompt, lang), buttons=(
         Button(text("offer_human_yes", lang), text("human_request_phrase", lang)),
@@ -75,7 +75,7 @@ async def offer_human(ctx: ActionContext) -> ActionOutcome:
     """After `dialogue.fallbacks_before_handoff` misses: ask whether to bring in an agent."""
     lang = ctx.analysis.reply_language
     conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
-    return ActionOutcome((_human_offer("offer_human", lang),), conv)
+    return ActionOutcome((human_offer("offer_human", lang),), conv)
 
 
 async def answer_and_offer_human(ctx: ActionContext) -> ActionOutcome:
@@ -86,7 +86,7 @@ async def answer_and_offer_human(ctx: ActionContext) -> ActionOutcome:
     lang = ctx.analysis.reply_language
     # Counted as one miss so that "不用了" is read as declining the agent (router: fallback rule).
     conv = replace(ctx.conversation, fallback_count=max(1, ctx.conversation.fallback_count))
-    return ActionOutcome((Reply("text", match.entry.answer_for(lang)), _human_offer("sorry_offer_human", lang)), conv)
+    return ActionOutcome((Reply("text", match.entry.answer_for(lang)), human_offer("sorry_offer_human", lang)), conv)
 
 
 async def human_declined(ctx: ActionContext) -> ActionOutcome:

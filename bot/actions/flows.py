@@ -1,4 +1,5 @@
-"""Slot collection: start a flow, fill its slots one by one, then open its ticket.
+"""Slot collection: start a flow, fill its slots one by one, then open its ticket (or, for a
+`lookup: order` flow, answer with the order's status: bot/actions/orders.py).
 
 Slot values found in the message that started the flow are taken at once ("我要退款，订单号
 20240601123" needs no question). An invalid answer is asked again; after `dialogue.slot_attempts`
@@ -23,6 +24,7 @@ from bot.tickets.wording import customer_said, slot_label, title_from, type_labe
 
 if TYPE_CHECKING:
     from bot.actions.escalation import EscalationActions
+    from bot.actions.orders import OrderAnswers
     from bot.conversation.machine import ConversationMachine
     from bot.tickets.service import TicketService
 
@@ -33,13 +35,14 @@ def _localized(variants: dict[str, str], language: str) -> str:
 class FlowActions:
     def __init__(
         self, catalog: IntentCatalog, machine: ConversationMachine, tickets: TicketService,
-        escalation: EscalationActions, slot_attempts: int,
+        escalation: EscalationActions, slot_attempts: int, orders: OrderAnswers,
     ) -> None:
         self._catalog = catalog
         self._machine = machine
         self._tickets = tickets
         self._escalation = escalation
         self._attempts = slot_attempts
+        self._orders = orders
 
     async def start_flow(self, ctx: ActionContext) -> ActionOutcome:
         return await self._start(ctx, ctx.analysis.text)
@@ -186,6 +189,8 @@ class FlowActions:
         return Reply("text", prompt)
 
     async def _finish(self, ctx: ActionContext, spec: IntentSpec) -> ActionOutcome:
+        if spec.lookup == "order":  # an order question gets an answer, never a ticket
+            return await self._orders.answer(ctx)
         conv = ctx.conversation
         values = {k: v for k, v in conv.slots.items() if not k.startswith("_")}
         said = str(conv.slots.get(SAID) or "")

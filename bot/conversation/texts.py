@@ -237,6 +237,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "Wie kann ich helfen?",
         "ru": "Извините, я могу помочь только с вопросами о наших товарах и услугах. Чем могу помочь?",
     },
+    # Order questions (bot/actions/orders.py): the looked-up status, "no such order", or guidance
+    # when no lookup is possible (no hook configured, or it is down) — an answer, never a ticket.
+    "order_status": {
+        "zh": "您的订单 {order_id} 当前状态：{status}。",
+        "en": "Your order {order_id}: {status}.",
+    },
+    "order_status_pending": {"zh": "待发货", "en": "not shipped yet"},
+    "order_status_processing": {"zh": "处理中", "en": "being prepared"},
+    "order_status_shipped": {"zh": "已发货", "en": "shipped"},
+    "order_status_in_transit": {"zh": "运输中", "en": "on its way"},
+    "order_status_out_for_delivery": {"zh": "派送中", "en": "out for delivery"},
+    "order_status_delivered": {"zh": "已签收", "en": "delivered"},
+    "order_status_cancelled": {"zh": "已取消", "en": "cancelled"},
+    "order_status_returned": {"zh": "已退货", "en": "returned"},
+    "order_carrier": {"zh": "物流公司：{carrier}。", "en": "Carrier: {carrier}."},
+    "order_tracking": {"zh": "运单号：{tracking_no}。", "en": "Tracking number: {tracking_no}."},
+    "order_eta": {"zh": "预计送达：{eta}。", "en": "Estimated delivery: {eta}."},
+    "order_not_found": {
+        "zh": "没有查到订单 {order_id}，请核对订单号后重新发送。",
+        "en": "I couldn't find order {order_id}. Please check the number and send it again.",
+    },
+    "order_not_found_offer": {
+        "zh": "如果订单号没有问题，我可以为您转接人工客服。",
+        "en": "If the number is right, I can connect you to a human agent.",
+    },
+    "order_lookup_unavailable": {
+        "zh": "抱歉，我这里暂时查不到订单 {order_id} 的状态。您可以在 App「我的订单」中打开该订单查看物流信息和运单号，"
+        "已发货的订单也可以用运单号在快递公司官网查询。",
+        "en": "Sorry, I can't look up order {order_id} from here right now. You can see its tracking details "
+        "in the app under \"My orders\" (open the order); once it has shipped, you can also track it on the "
+        "carrier's website with the tracking number.",
+    },
+    "order_offer_human": {
+        "zh": "如果物流长时间没有更新或有其他问题，我可以为您转接人工客服。",
+        "en": "If the tracking hasn't moved for a while or something else is wrong, I can connect you to a "
+        "human agent.",
+    },
     # An agent went offline mid-chat: the customer is back in the queue (bot/handoff/desk.py).
     "agent_left": {
         "zh": "抱歉，为您服务的人工客服已下线，我们正在为您转接其他客服。",

@@ -77,9 +77,12 @@ class IntentSpec(_Model):
     description: str = ""
     examples: dict[str, list[str]] = Field(min_length=1, description="utterances per language")
     slots: tuple[SlotSpec, ...] = ()
-    # Ticket created when a create_ticket intent fires or a flow has all its slots; a flow without
-    # one ends by answering (e.g. order status looked up with the collected order_id).
+    # Ticket created when a create_ticket intent fires or a flow has all its slots.
     ticket_type: str | None = None
+    # flow: what it does once its slots are filled instead of opening a ticket. `order`: look the
+    # order up (bot/actions/orders.py) with the `order_id` slot and answer; without a lookup the
+    # customer gets guidance and an offer of a human, still no ticket.
+    lookup: Literal["order"] | None = None
     # How replies name the ticket type per language ("a refund ticket"); the stored type stays
     # `ticket_type`, which reports and agents group by.
     ticket_type_label: dict[str, str] = Field(default_factory=dict, description="ticket type per language")
@@ -110,6 +113,8 @@ class IntentSpec(_Model):
             raise ValueError("ticket_type is required for action create_ticket")
         if self.offer and self.action != "flow":
             raise ValueError("offer is only for flow intents")
+        if self.lookup and (self.action != "flow" or self.ticket_type or not self.slot("order_id")):
+            raise ValueError("lookup is for a flow with an order_id slot and no ticket_type (it answers, no ticket)")
         if self.ticket_type_label and not self.ticket_type:
             raise ValueError("ticket_type_label needs a ticket_type")
         if self.slots and self.action not in ("flow", "create_ticket"):

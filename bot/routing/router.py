@@ -166,6 +166,14 @@ def _flow_fits(a: Analysis, p: RoutingPolicy) -> str | None:
     return i.name
 
 
+def _lookup_ready(a: Analysis, p: RoutingPolicy, flow: str) -> bool:
+    """A lookup flow whose message already holds every required slot ("订单2024120112345怎么还没
+    发货"): the order's own status answers it better than a general FAQ, and asks nothing again."""
+    spec = p.catalog.get(flow)
+    return (spec is not None and spec.lookup is not None
+            and all(s.find(a.text) is not None for s in spec.slots if s.required))
+
+
 def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     offered = conv.slots.get(OFFER_FLOW) if conv.state != "collecting" else None
     if isinstance(offered, dict) and p.catalog.get(str(offered.get("flow"))) is not None:
@@ -181,7 +189,7 @@ def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision
         return None
     i = a.intent
     assert i is not None
-    if a.faq_match is not None and (i.is_question or not is_request(a.text)):
+    if a.faq_match is not None and (i.is_question or not is_request(a.text)) and not _lookup_ready(a, p, name):
         # "如何退款" is a how-to question for the FAQ, "我要退款" a request; "话费没充上 退款要几天"
         # asks nothing explicitly and the KB answers it, so the answer comes before any form
         # (and the faq rule offers the form).
@@ -203,6 +211,8 @@ def faq(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
 
 
 def smalltalk(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
+    if conv.fallback_count > 0 and (repairs.is_no(a.text) or repairs.is_cancel(a.text)):
+        return None  # "不用了" to "需要为您转接人工客服吗？" declines the agent (fallback rule), no "再见"
     name = _intent(a, "smalltalk")
     return Decision("smalltalk", "smalltalk", f"small talk ({name})", intent=name) if name else None
 

@@ -31,6 +31,7 @@ async def test_misses_suggest_then_offer_and_the_customer_decides(client: TestCl
     assert [b["value"] for b in offer["buttons"]] == ["转人工", "不用了"] or offer["buttons"][0]["value"] == "agent"
     declined = await say(client, "不用了")
     assert declined["state"] == "bot" and not declined["ticket_id"]
+    assert declined["replies"][0]["text"] == "好的，不转人工了。还有什么可以帮您？"  # not a "再见"
     await say(client, "qwpoi zmxn")
     again = await say(client, "lkjh mnbv")
     accepted = await say(client, again["replies"][-1]["buttons"][0]["value"])

@@ -30,10 +30,11 @@ def readable(*texts: str) -> None:
         assert not INTERNAL.search(t), t
 
 
+# Order-status questions answer instead (tests/api/test_order_questions.py); cancelling opens a ticket.
 @pytest.mark.parametrize(
     ("opening", "reply_start", "label"),
-    [("我的订单还没到", "已为您创建订单查询工单", "订单查询"),
-     ("where is my order", "I've opened an order enquiry ticket for you", "order enquiry")],
+    [("我要取消订单", "已为您创建取消订单工单", "取消订单"),
+     ("I want to cancel my order", "I've opened an order cancellation ticket for you", "order cancellation")],
 )
 async def test_a_finished_form_names_its_ticket_in_the_customers_language(
     client: TestClient, opening: str, reply_start: str, label: str
@@ -41,9 +42,9 @@ async def test_a_finished_form_names_its_ticket_in_the_customers_language(
     await say(client, opening)
     done = await say(client, "20240601123")
     [reply] = [r["text"] for r in done["replies"]]
-    assert reply.startswith(reply_start) and "order_status" not in reply
+    assert reply.startswith(reply_start) and "cancel_order" not in reply
     t = await ticket(client, done["ticket_id"])
-    assert t["title"] == opening and t["type"] == "order_status"  # stored type unchanged: reports group by it
+    assert t["title"] == opening and t["type"] == "取消订单"  # stored type unchanged: reports group by it
     assert label in t["description"] and "20240601123" in t["description"]
     readable(reply, t["title"], t["description"])
 

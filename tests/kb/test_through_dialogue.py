@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.config import Settings
 from bot.kb.faq import FaqEntry
-from bot.kb.training.through_dialogue import evaluate_through_dialogue
+from bot.kb.training.through_dialogue import evaluate_through_dialogue, throwaway_settings
 
 
 async def test_queries_go_through_the_whole_pipeline(settings: Settings, faqs: list[FaqEntry]) -> None:
@@ -26,3 +28,11 @@ async def test_queries_go_through_the_whole_pipeline(settings: Settings, faqs: l
     assert "right answers 66.7%" in report.render_text()
     # The throw-away service left nothing in the configured data directory.
     assert not (settings.data_dir / "bot.sqlite3").exists()
+
+
+def test_made_up_customers_never_reach_the_operators_order_hook(settings: Settings, tmp_path: Path) -> None:
+    hook = settings.integrations.order_lookup.model_copy(update={"url": "http://127.0.0.1:9/orders", "token": "t"})
+    hooked = settings.model_copy(update={"integrations": settings.integrations.model_copy(
+        update={"order_lookup": hook})})
+    quiet = throwaway_settings(hooked, tmp_path).integrations.order_lookup
+    assert (quiet.url, quiet.token) == (None, None)

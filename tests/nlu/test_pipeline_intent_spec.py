@@ -132,3 +132,14 @@ def test_shipped_flows_name_their_ticket_type_in_english() -> None:
     for spec in catalog.intents:
         if spec.action == "flow" and spec.ticket_type:
             assert spec.ticket_type_label.get("en"), spec.name
+
+
+def test_lookup_is_for_a_flow_with_an_order_id_and_no_ticket(tmp_path: Path) -> None:
+    lookup = GOOD.replace("    ticket_type: 退款\n", "    lookup: order\n")
+    spec = load_intents(_folder(tmp_path, lookup)).get("refund_request")
+    assert spec is not None and spec.lookup == "order" and spec.ticket_type is None
+    both = GOOD.replace("    ticket_type: 退款\n", "    ticket_type: 退款\n    lookup: order\n")
+    assert "lookup is for a flow with an order_id slot and no ticket_type" in _error(tmp_path, both)
+    no_order = lookup.replace("      - name: order_id\n", "      - name: reference\n")
+    assert "lookup is for a flow with an order_id slot" in _error(tmp_path, no_order)
+    assert "lookup" in _error(tmp_path, GOOD.replace("    ticket_type: 退款\n", "    lookup: invoice\n"))

@@ -225,3 +225,17 @@ def test_a_kb_question_mid_form_is_a_side_question_without_a_question_mark() -> 
     # Anything else that is no order number is still an invalid answer (one attempt counted).
     other = decide(analysis("my order", faq_score=0.7), form, policy())
     assert other.action == "fill_slot"
+
+
+def test_an_order_question_with_its_number_is_looked_up_even_when_a_faq_matches() -> None:
+    # "订单…怎么还没发货" also matches a shipping FAQ; the order's own status answers it better.
+    with_number = decide(analysis("订单2024120112345怎么还没发货", intent="order_status", question=True,
+                                  faq_score=0.9), conv(), policy())
+    assert (with_number.route, with_number.action, with_number.intent) == ("collect", "start_flow", "order_status")
+    # without a number the FAQ answers and the lookup is offered, as for any flow
+    without = decide(analysis("怎么还没发货", intent="order_status", question=True, faq_score=0.9), conv(), policy())
+    assert (without.route, without.action) == ("faq", "answer_and_offer")
+    # only lookup flows: a refund question with its number is still answered from the KB first
+    refund = decide(analysis("订单2024120112345如何退款", intent="refund_request", question=True, faq_score=0.9),
+                    conv(), policy())
+    assert refund.action == "answer_and_offer"

@@ -72,14 +72,20 @@ class ThroughDialogueReport:
 
 
 def throwaway_settings(settings: Settings, data_dir: Path, *, faq_file: Path | None = None) -> Settings:
-    """The given config on an empty SQLite + embedded Chroma in `data_dir`, notifications off.
+    """The given config on an empty SQLite + embedded Chroma in `data_dir`, notifications and the
+    order-lookup hook off.
     `faq_file` (absolute) is synced at start as a real start would; None: the caller upserts."""
     storage = settings.storage.model_copy(update={"data_dir": data_dir, "backend": "sqlite"})
     chroma = storage.chroma.model_copy(update={"mode": "embedded"})
     storage = storage.model_copy(update={"chroma": chroma})
     kb = settings.knowledge_base.model_copy(update={"faq_file": faq_file})
     quiet = settings.notifications.model_copy(update={"new_ticket": False, "urgent_ticket": False})
-    return settings.model_copy(update={"storage": storage, "knowledge_base": kb, "notifications": quiet})
+    # Made-up customers must not query the operator's real order hook: order questions get the
+    # no-lookup guidance, as on a service without `integrations.order_lookup.url`.
+    integrations = settings.integrations.model_copy(
+        update={"order_lookup": settings.integrations.order_lookup.model_copy(update={"url": None, "token": None})})
+    return settings.model_copy(update={"storage": storage, "knowledge_base": kb, "notifications": quiet,
+                                       "integrations": integrations})
 
 
 async def evaluate_through_dialogue(
