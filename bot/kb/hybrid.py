@@ -182,6 +182,8 @@ class HybridSearch:
         with self._lock:
             for faq_id in candidates:
                 for k in self._keys.get(faq_id, ()):
+                    if len(k) == len(key) and sorted(k) == sorted(key):
+                        return faq_id  # the same characters reordered: "发票怎么开" is "怎么开发票"
                     if abs(len(k) - len(key)) <= max(2, len(key) // 5):
                         if difflib.SequenceMatcher(None, key, k, autojunk=False).ratio() >= NEAR_EXACT:
                             return faq_id

@@ -64,6 +64,8 @@ class RoutingPolicy:
     complaint_handoff: bool
     negative_sentiment_ticket: bool
     llm_enabled: bool
+    # integrations.order_lookup.url is set: order flows can answer with the order's own status.
+    order_lookup: bool = False
     # Pure: the router asks it how a conversation would look reopened (never to persist anything).
     machine: ConversationMachine = field(default_factory=ConversationMachine)
 
@@ -82,4 +84,5 @@ class RoutingPolicy:
             complaint_handoff=d.complaint_handoff,
             negative_sentiment_ticket=d.negative_sentiment_ticket,
             llm_enabled=settings.ai.enabled,
+            order_lookup=settings.integrations.order_lookup.url is not None,
         )

@@ -170,8 +170,12 @@ def _lookup_ready(a: Analysis, p: RoutingPolicy, flow: str) -> bool:
     """A lookup flow whose message already holds every required slot ("订单2024120112345怎么还没
     发货"): the order's own status answers it better than a general FAQ, and asks nothing again."""
     spec = p.catalog.get(flow)
-    return (spec is not None and spec.lookup is not None
-            and all(s.find(a.text) is not None for s in spec.slots if s.required))
+    if spec is None or spec.lookup is None or not all(s.find(a.text) is not None for s in spec.slots if s.required):
+        return False
+    # Without a hook the flow can only say where to look: a near-certain FAQ answer ("给137…充的钱
+    # 怎么还没到" → the top-up FAQ) is worth more, a loose one (a refund entry for "订单…到哪了") is not.
+    m = a.faq_match
+    return p.order_lookup or m is None or m.score < ANGRY_ANSWER_SCORE
 
 
 def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
@@ -204,7 +208,8 @@ def faq(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
     why = f"knowledge base match {m.score:.2f} >= threshold {p.threshold:.2f}"
     flow = _flow_fits(a, p) if conv.state != "collecting" else None
     spec = p.catalog.get(flow) if flow else None
-    if spec is not None and spec.offer:
+    if spec is not None and spec.offer and (spec.lookup is None or p.order_lookup):
+        # A lookup flow is offered only with a hook to look in: else it could only say "see the app".
         # How-to and act both fit ("退款要多久到账"): answer, then offer to start the refund.
         return Decision("faq", "answer_and_offer", f"{why}; offering {flow}", faq_id=m.entry.id, intent=flow)
     return Decision("faq", "faq", why, faq_id=m.entry.id, intent=_intent(a))

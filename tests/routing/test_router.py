@@ -230,12 +230,25 @@ def test_a_kb_question_mid_form_is_a_side_question_without_a_question_mark() -> 
 def test_an_order_question_with_its_number_is_looked_up_even_when_a_faq_matches() -> None:
     # "订单…怎么还没发货" also matches a shipping FAQ; the order's own status answers it better.
     with_number = decide(analysis("订单2024120112345怎么还没发货", intent="order_status", question=True,
-                                  faq_score=0.9), conv(), policy())
+                                  faq_score=0.9), conv(), policy(order_lookup=True))
     assert (with_number.route, with_number.action, with_number.intent) == ("collect", "start_flow", "order_status")
     # without a number the FAQ answers and the lookup is offered, as for any flow
-    without = decide(analysis("怎么还没发货", intent="order_status", question=True, faq_score=0.9), conv(), policy())
+    without = decide(analysis("怎么还没发货", intent="order_status", question=True, faq_score=0.9), conv(),
+                     policy(order_lookup=True))
     assert (without.route, without.action) == ("faq", "answer_and_offer")
     # only lookup flows: a refund question with its number is still answered from the KB first
     refund = decide(analysis("订单2024120112345如何退款", intent="refund_request", question=True, faq_score=0.9),
-                    conv(), policy())
+                    conv(), policy(order_lookup=True))
     assert refund.action == "answer_and_offer"
+
+
+def test_without_an_order_hook_the_faq_answers_and_no_lookup_is_offered() -> None:
+    # "给13700002222充的钱怎么还没到": a number and a confident FAQ; with nothing to look in, the FAQ
+    # answer is worth more than "see the app", and offering a lookup that cannot look would mislead.
+    d = decide(analysis("订单2024120112345怎么还没发货", intent="order_status", question=True, faq_score=0.9),
+               conv(), policy())
+    assert (d.route, d.action) == ("faq", "faq")
+    # a loose match is no better than the guidance the flow gives (where to see it, a human)
+    loose = decide(analysis("订单2024120112345到哪了", intent="order_status", question=True, faq_score=0.7),
+                   conv(), policy())
+    assert (loose.route, loose.action) == ("collect", "start_flow")
