@@ -5,6 +5,12 @@ reuses the vectors Chroma already holds for unchanged texts and embeds only what
 or changed. `search` is synchronous and in-process (operators' `search_kb`, the HTTP search);
 `search_batched` is what customer turns use: batched with the concurrent turns' queries and run
 in a worker thread (batch.py), so the event loop keeps serving while retrieval computes.
+
+The first-stage vectors are also kept by text in `first_stage_vectors.npz` (data directory, 0600):
+when it holds every current text, `open` reads them from there and leaves Chroma closed (opening
+it costs about a second: a warm start, a read-only `search_kb`). Chroma is then checked against
+the entries, and repaired, on the first write, or by `check_index` (the service runs it after it
+starts listening).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ _EMBED_BATCH = 256
 # 10k FAQs on two cores); until then the first stage answers alone.
 _INLINE_SEMANTIC = 2000
 _INLINE_CALIBRATION = 100  # entries
+FIRST_STAGE_FILE = "first_stage_vectors.npz"
 log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
@@ -47,6 +54,21 @@ class KBResult:
     matched: bool  # score >= the configured threshold
 
 
+def result_dict(r: KBResult, language: str | None = None) -> dict[str, object]:
+    """One result as the HTTP search and `search_kb --json` show it."""
+    e = r.entry
+    return {
+        "id": e.id,
+        "question": e.question,
+        "answer": e.answer_for(language or e.language),
+        "score": round(r.score, 4),
+        "matched": r.matched,
+        "matched_text": r.matched_text,
+        "category": e.category,
+        "tags": list(e.tags),
+    }
+
+
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
     chunks = []
     for s in range(0, len(texts), _EMBED_BATCH):
@@ -54,6 +76,10 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, 
         if progress:
             progress(base + min(s + _EMBED_BATCH, len(texts)), total)
     return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+
+
+def _same_rows(rows: dict[int, tuple[str, np.ndarray]], texts: Sequence[str]) -> bool:
+    return len(rows) == len(texts) and all(rows.get(i, ("",))[0] == t for i, t in enumerate(texts))
 
 
 def _split(entries: Sequence[FaqEntry], vectors: np.ndarray) -> list[np.ndarray]:
@@ -78,6 +104,8 @@ class KnowledgeBase:
         self._seq = 0  # the last change-feed entry this KB has applied
         self._recalibrating: asyncio.Task[None] | None = None
         self._points = PointFile(settings.data_dir / "operating_point.json")
+        self._vector_file = semantic_mod.VectorCache(settings.data_dir / FIRST_STAGE_FILE, retriever.embedder.name)
+        self._index_checked = False  # Chroma was compared with the entries (and repaired)
 
     @classmethod
     async def open(
@@ -89,13 +117,61 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
     ) -> KnowledgeBase:
         retriever = make_retriever(settings, embedder)
-        index = await asyncio.to_thread(
-            ChromaIndex, settings.storage.chroma, settings.data_dir, retriever.embedder.name
-        )
+        index = ChromaIndex(settings.storage.chroma, settings.data_dir, retriever.embedder.name)  # opens on use
         kb = cls(settings, store, retriever, index)
         kb._seq = await store.last_change()  # read before the rows: a write in between is replayed
-        await kb._sync(await store.list_faqs(), await asyncio.to_thread(index.load), progress)
+        entries = await store.list_faqs()
+        stored = await asyncio.to_thread(kb._snapshot_rows, entries)
+        if stored is None:  # a text without a kept vector: compare with Chroma, as the first start does
+            stored = await asyncio.to_thread(index.load)
+            kb._index_checked = True
+        await kb._sync(entries, stored, progress)
         return kb
+
+    def _snapshot_rows(self, entries: list[FaqEntry]) -> dict[str, dict[int, tuple[str, np.ndarray]]] | None:
+        """`ChromaIndex.load`'s shape from the kept first-stage vectors, or None if one is missing."""
+        out: dict[str, dict[int, tuple[str, np.ndarray]]] = {}
+        for e in entries:
+            vecs = self._vector_file.get(e.texts)
+            if vecs is None:
+                return None
+            out[e.id] = {i: (t, vecs[i]) for i, t in enumerate(e.texts)}
+        return out
+
+    def _keep_vectors(self, entries: Sequence[FaqEntry], vectors: Sequence[np.ndarray]) -> None:
+        """Remember first-stage vectors by text and save the file (texts no longer in the KB dropped)."""
+        for e, v in zip(entries, vectors, strict=True):
+            self._vector_file.put(e.texts, v)
+        self._vector_file.save(t for e in self._entries.values() for t in e.texts)
+
+    async def _ensure_index(self) -> None:
+        """Open Chroma and bring it in line with the entries (the write lock is held)."""
+        if self._index_checked:
+            return
+        stored = await asyncio.to_thread(self._index.load)
+        entries = list(self._entries.values())
+        stale = [e for e in entries if not _same_rows(stored.get(e.id, {}), e.texts)]
+        orphans = [f for f in stored if f not in self._entries]
+        if stale or orphans:
+            vecs = [self._vector_file.get(e.texts) for e in stale]
+            lost = [e for e, v in zip(stale, vecs, strict=True) if v is None]
+            if lost:  # kept at every sync and write, so not expected: embed them again
+                flat = [t for e in lost for t in e.texts]
+                again = iter(_split(lost, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0)))
+                vecs = [v if v is not None else next(again) for v in vecs]
+            await asyncio.to_thread(self._index.delete_many, [*orphans, *(e.id for e in stale)])
+            rows = [(e.id, e.texts, v) for e, v in zip(stale, vecs, strict=True)]
+            await asyncio.to_thread(self._index.put_many, rows)
+            log.info("kb_index_repaired", rewritten=len(stale), removed=len(orphans))
+        self._index_checked = True
+
+    async def check_index(self) -> None:
+        """Compare Chroma with the entries and repair it (the service runs this once, after start)."""
+        async with self._write_lock:
+            await self._ensure_index()
+
+    def check_index_soon(self) -> None:
+        self._spawn(self.check_index())
 
     async def _sync(
         self,
@@ -108,7 +184,7 @@ class KnowledgeBase:
         vectors: dict[str, np.ndarray] = {}
         for e in entries:
             rows = stored.get(e.id, {})
-            if len(rows) == len(e.texts) and all(rows.get(i, ("",))[0] == t for i, t in enumerate(e.texts)):
+            if _same_rows(rows, e.texts):
                 vectors[e.id] = np.stack([rows[i][1] for i in range(len(e.texts))])
             else:
                 fresh.append(e)
@@ -130,6 +206,7 @@ class KnowledgeBase:
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
+        await asyncio.to_thread(self._keep_vectors, entries, [vectors[e.id] for e in entries])
         self._search.clear_texts()
         self._search.put_texts(entries)
         await self._load_semantic(entries, progress)
@@ -273,6 +350,7 @@ class KnowledgeBase:
         flat = [t for e in entries for t in e.texts]
         vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
         if persist:
+            await self._ensure_index()
             await asyncio.to_thread(self._index.delete_many, [e.id for e in entries])
             await asyncio.to_thread(
                 self._index.put_many, [(e.id, e.texts, v) for e, v in zip(entries, vecs, strict=True)]
@@ -283,6 +361,8 @@ class KnowledgeBase:
             self._retriever.upsert(e.id, e.texts, v)
             self._entries[e.id] = e
         self._search.put_texts(entries)
+        if persist:
+            await asyncio.to_thread(self._keep_vectors, entries, vecs)
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
             if persist:  # else the first start's FAQ-file sync was re-embedded at the second start
@@ -292,6 +372,7 @@ class KnowledgeBase:
     async def delete(self, faq_id: str) -> bool:
         async with self._write_lock:
             found = await self._store.delete_faq(faq_id)
+            await self._ensure_index()
             await asyncio.to_thread(self._index.delete, faq_id)
             dropped = self._drop(faq_id)
             await self._recalibrate()
@@ -309,6 +390,7 @@ class KnowledgeBase:
         async with self._write_lock:
             entries = await self._store.list_faqs()
             await asyncio.to_thread(self._index.reset)
+            self._index_checked = True
             await self._sync(entries, {}, progress)
             await self._store.record_reindex()
             return len(entries)
@@ -326,6 +408,7 @@ class KnowledgeBase:
             if any(op == "reindex" for _, _, op in changes):
                 self._seq = await self._store.last_change()
                 await self._sync(await self._store.list_faqs(), await asyncio.to_thread(self._index.load), None)
+                self._index_checked = True
                 log.info("kb_reloaded", entries=len(self._entries))
                 return len(changes)
             self._seq = changes[-1][0]
@@ -371,7 +454,8 @@ class KnowledgeBase:
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)
         await asyncio.to_thread(self._batcher.close)
-        self._index.close()
+        if self._index.opened:
+            self._index.close()
         aclose = getattr(self.embedder, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -121,10 +121,13 @@ def _key(text: str) -> str:
 
 
 class VectorCache:
-    """Passage vectors by text hash, persisted as one .npz (0600: FAQ texts are the operator's)."""
+    """Vectors by text hash, persisted as one .npz (0600: FAQ texts are the operator's). The second
+    stage keeps its passage vectors here; the knowledge base its first-stage vectors (`namespace`
+    = the embedder's name, so another embedder's vectors never count)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, namespace: str = "") -> None:
         self._path = path
+        self._ns = f"{namespace}\0" if namespace else ""
         self._vecs: dict[str, np.ndarray] = {}
         self._dirty = False
         self._lock = threading.Lock()
@@ -136,8 +139,27 @@ class VectorCache:
             except (OSError, ValueError, KeyError):
                 self._vecs = {}  # a damaged cache is rebuilt, never trusted
 
+    def _keys(self, texts: Iterable[str]) -> list[str]:
+        return [_key(self._ns + t) for t in texts]
+
+    def get(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The stored vectors of `texts`, or None when one is missing."""
+        keys = self._keys(texts)
+        with self._lock:
+            if not keys or any(k not in self._vecs for k in keys):
+                return None
+            return np.stack([self._vecs[k] for k in keys])
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        with self._lock:
+            for k, v in zip(self._keys(texts), vectors, strict=True):
+                old = self._vecs.get(k)
+                if old is None or not np.array_equal(old, v):
+                    self._vecs[k] = v
+                    self._dirty = True
+
     def vectors(self, encoder: E5Encoder, texts: Sequence[str]) -> np.ndarray:
-        keys = [_key(t) for t in texts]
+        keys = self._keys(texts)
         with self._lock:
             missing = sorted({i for i, k in enumerate(keys) if k not in self._vecs}, key=lambda i: keys[i])
         if missing:
@@ -153,7 +175,7 @@ class VectorCache:
 
     def has(self, text: str) -> bool:
         with self._lock:
-            return _key(text) in self._vecs
+            return _key(self._ns + text) in self._vecs
 
     def save(self, keep: Iterable[str] | None = None) -> None:
         """Write the cache; with `keep` (texts), drop vectors of texts no longer in the KB."""
@@ -161,14 +183,14 @@ class VectorCache:
             return
         with self._lock:
             if keep is not None:
-                wanted = {_key(t) for t in keep}
+                wanted = set(self._keys(keep))
                 if set(self._vecs) - wanted:
                     self._vecs = {k: v for k, v in self._vecs.items() if k in wanted}
                     self._dirty = True
             if not self._dirty:
                 return
             keys = np.array(list(self._vecs), dtype="U24")
-            mat = np.stack(list(self._vecs.values())) if self._vecs else np.zeros((0, 384), np.float32)
+            mat = np.stack(list(self._vecs.values())) if self._vecs else np.zeros((0, 0), np.float32)
             self._dirty = False
         private_dir(self._path.parent)
         tmp = self._path.with_suffix(".tmp.npz")
