@@ -35,7 +35,8 @@ def make_search(settings: Settings, retriever: Retriever, *, persist: bool = Tru
     semantic = None
     if settings.knowledge_base.second_stage and semantic_mod.available():
         cache = semantic_mod.VectorCache(settings.data_dir / "semantic_vectors.npz" if persist else None)
-        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache)
+        queries = semantic_mod.VectorCache(settings.data_dir / "semantic_queries.npz" if persist else None)
+        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache, queries)
     return HybridSearch(retriever, semantic)
 
 
