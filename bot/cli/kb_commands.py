@@ -86,7 +86,9 @@ async def add_faq(settings: Settings, args: argparse.Namespace) -> int:
                 raise CliError(error_message(status, body))
             added = bool(body.get("created"))
     if service is None:
-        async with _kb(settings, sync_faqs=False) as kb:
+        # Chroma (about a second to open) is brought up to date by the next start; the store, the
+        # kept vectors and the operating point are written now, so the next search sees the entry.
+        async with _kb(settings, sync_faqs=False, defer_index=True) as kb:
             added, _ = await kb.upsert([entry])
     stdout().print(f"{'added' if added else 'updated'} {entry.id}: {entry.question}")
     return 0

@@ -10,7 +10,9 @@ The first-stage vectors are also kept by text in `first_stage_vectors.npz` (data
 when it holds every current text, `open` reads them from there and leaves Chroma closed (opening
 it costs about a second: a warm start, a read-only `search_kb`). Chroma is then checked against
 the entries, and repaired, on the first write, or by `check_index` (the service runs it after it
-starts listening).
+starts listening). A KB opened with `defer_index` (the local `add_faq`) writes the store, the
+kept vectors and the caches but not Chroma: the FAQ table is the source of truth and Chroma an
+index of it, which the next service start's check brings up to date.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class KnowledgeBase:
         self._points = PointFile(settings.data_dir / "operating_point.json")
         self._vector_file = semantic_mod.VectorCache(settings.data_dir / FIRST_STAGE_FILE, retriever.embedder.name)
         self._index_checked = False  # Chroma was compared with the entries (and repaired)
+        self.defer_index = False  # writes leave Chroma to the next check (see the module docstring)
 
     @classmethod
     async def open(
@@ -349,7 +352,9 @@ class KnowledgeBase:
         of the change feed only load)."""
         flat = [t for e in entries for t in e.texts]
         vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
-        if persist:
+        if persist and self.defer_index:
+            self._index_checked = False
+        elif persist:
             await self._ensure_index()
             await asyncio.to_thread(self._index.delete_many, [e.id for e in entries])
             await asyncio.to_thread(
@@ -372,8 +377,11 @@ class KnowledgeBase:
     async def delete(self, faq_id: str) -> bool:
         async with self._write_lock:
             found = await self._store.delete_faq(faq_id)
-            await self._ensure_index()
-            await asyncio.to_thread(self._index.delete, faq_id)
+            if self.defer_index:
+                self._index_checked = False
+            else:
+                await self._ensure_index()
+                await asyncio.to_thread(self._index.delete, faq_id)
             dropped = self._drop(faq_id)
             await self._recalibrate()
             return dropped or found

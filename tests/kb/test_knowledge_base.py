@@ -188,3 +188,26 @@ async def test_chroma_is_checked_and_repaired_on_the_first_write_or_check(
     rows = kb._index.load()
     assert set(rows) == {*store.faqs, "gift"} and "pay" in rows
     await kb.close()
+
+
+async def test_a_deferred_write_leaves_chroma_to_the_next_check(settings: Settings, store: InMemoryFaqStore) -> None:
+    """The local add_faq writes the store and the kept vectors, not Chroma (about a second to open);
+    the next open serves the entry without re-embedding, and the service's check indexes it."""
+    kb = await KnowledgeBase.open(settings, store)
+    await kb.close()
+    kb = await KnowledgeBase.open(settings, store)
+    kb.defer_index = True
+    new = FaqEntry(id="gift", question="礼品卡怎么使用？", similar_questions=("购物卡如何用",),
+                   answer="结算时选择礼品卡。")
+    assert await kb.upsert([new]) == (1, 0)
+    assert not kb._index.opened and "gift" in store.faqs
+    await kb.close()
+
+    again = _counting(settings)
+    kb = await KnowledgeBase.open(settings, store, embedder=again)
+    assert again.texts == 0 and not kb._index.opened
+    assert kb.search("购物卡怎么用", 1)[0].entry.id == "gift"
+    searched = again.texts  # the query
+    await kb.check_index()
+    assert set(kb._index.load()) == set(store.faqs) and again.texts == searched  # vectors from the kept file
+    await kb.close()
