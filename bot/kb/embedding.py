@@ -55,7 +55,7 @@ class StaticEmbedder:
     @classmethod
     def load(cls, path: Path, *, sif_a: float = SIF_A) -> StaticEmbedder:
         with np.load(path, allow_pickle=False) as npz:
-            tokens = [str(t) for t in npz["tokens"]]
+            tokens = npz["tokens"].tolist()  # str items, like str(t) for each but a tenth of the time
             vectors = npz["vectors"].astype(np.float32)
             logp = npz["logp"].astype(np.float64)
             meta: dict[str, Any] = json.loads(str(npz["meta"]))
