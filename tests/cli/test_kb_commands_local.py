@@ -43,3 +43,21 @@ async def test_warm_local_search_and_add_faq_leave_chroma_alone(settings: Settin
     async with open_knowledge_base(settings, sync_faqs=False) as kb:  # what the next start checks
         await kb.check_index()
         assert "warranty" in kb._index.load()
+
+
+async def test_a_forced_local_add_faq_beside_a_live_service_writes_chroma(
+    settings: Settings, config_path: Path
+) -> None:
+    """The live service checks Chroma only when it starts, so a write beside it does not defer."""
+    from bot.core import service_file
+
+    _run(config_path, "search_kb", "--query", "怎么退款")  # warm the data directory
+    service_file.write(settings.data_dir, "127.0.0.1", 9)  # this (live) process, as a service
+    try:
+        out, imported = _run(config_path, "add_faq", "--id", "warranty", "--question", "保修期是多久？",
+                             "--answer", "整机保修一年。")
+    finally:
+        service_file.remove(settings.data_dir)
+    assert imported and out.startswith("added warranty")
+    async with open_knowledge_base(settings, sync_faqs=False) as kb:
+        assert "warranty" in kb._index.load()
