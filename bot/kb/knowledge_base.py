@@ -6,13 +6,13 @@ or changed. `search` is synchronous and in-process (operators' `search_kb`, the 
 `search_batched` is what customer turns use: batched with the concurrent turns' queries and run
 in a worker thread (batch.py), so the event loop keeps serving while retrieval computes.
 
-The first-stage vectors are also kept by text in `first_stage_vectors.npz` (data directory, 0600):
-when it holds every current text, `open` reads them from there and leaves Chroma closed (opening
-it costs about a second: a warm start, a read-only `search_kb`). Chroma is then checked against
-the entries, and repaired, on the first write, or by `check_index` (the service runs it after it
-starts listening). A KB opened with `defer_index` (the local `add_faq`) writes the store, the
-kept vectors and the caches but not Chroma: the FAQ table is the source of truth and Chroma an
-index of it, which the next service start's check brings up to date.
+The first-stage vectors are also kept by text (kept_vectors.py): when the file holds every
+current text, `open` reads them from there and leaves Chroma closed (opening it costs about a
+second: a warm start, a read-only `search_kb`). Chroma is then checked against the entries, and
+repaired, on the first write, or by `check_index` (the service runs it once it listens). A KB
+opened with `defer_index` (the local `add_faq`) writes the store, the kept vectors and the caches
+but not Chroma: the FAQ table is the source of truth and Chroma an index of it, which the next
+service start's check brings up to date.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
 from bot.kb.embedding import Embedder
 from bot.kb.faq import FaqEntry
+from bot.kb.kept_vectors import KeptVectors, repair_index, same_rows
 from bot.kb.operating_point import OperatingPoint, PointFile, content_key
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.search_setup import make_retriever, make_search
@@ -41,7 +42,6 @@ _EMBED_BATCH = 256
 # 10k FAQs on two cores); until then the first stage answers alone.
 _INLINE_SEMANTIC = 2000
 _INLINE_CALIBRATION = 100  # entries
-FIRST_STAGE_FILE = "first_stage_vectors.npz"
 log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
@@ -80,10 +80,6 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, 
     return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
 
-def _same_rows(rows: dict[int, tuple[str, np.ndarray]], texts: Sequence[str]) -> bool:
-    return len(rows) == len(texts) and all(rows.get(i, ("",))[0] == t for i, t in enumerate(texts))
-
-
 def _split(entries: Sequence[FaqEntry], vectors: np.ndarray) -> list[np.ndarray]:
     out, pos = [], 0
     for e in entries:
@@ -106,7 +102,7 @@ class KnowledgeBase:
         self._seq = 0  # the last change-feed entry this KB has applied
         self._recalibrating: asyncio.Task[None] | None = None
         self._points = PointFile(settings.data_dir / "operating_point.json")
-        self._vector_file = semantic_mod.VectorCache(settings.data_dir / FIRST_STAGE_FILE, retriever.embedder.name)
+        self._kept = KeptVectors(settings.data_dir, retriever.embedder.name)
         self._index_checked = False  # Chroma was compared with the entries (and repaired)
         self.defer_index = False  # writes leave Chroma to the next check (see the module docstring)
 
@@ -124,48 +120,21 @@ class KnowledgeBase:
         kb = cls(settings, store, retriever, index)
         kb._seq = await store.last_change()  # read before the rows: a write in between is replayed
         entries = await store.list_faqs()
-        stored = await asyncio.to_thread(kb._snapshot_rows, entries)
+        stored = await asyncio.to_thread(kb._kept.rows, entries)
         if stored is None:  # a text without a kept vector: compare with Chroma, as the first start does
             stored = await asyncio.to_thread(index.load)
             kb._index_checked = True
         await kb._sync(entries, stored, progress)
         return kb
 
-    def _snapshot_rows(self, entries: list[FaqEntry]) -> dict[str, dict[int, tuple[str, np.ndarray]]] | None:
-        """`ChromaIndex.load`'s shape from the kept first-stage vectors, or None if one is missing."""
-        out: dict[str, dict[int, tuple[str, np.ndarray]]] = {}
-        for e in entries:
-            vecs = self._vector_file.get(e.texts)
-            if vecs is None:
-                return None
-            out[e.id] = {i: (t, vecs[i]) for i, t in enumerate(e.texts)}
-        return out
-
-    def _keep_vectors(self, entries: Sequence[FaqEntry], vectors: Sequence[np.ndarray]) -> None:
-        """Remember first-stage vectors by text and save the file (texts no longer in the KB dropped)."""
-        for e, v in zip(entries, vectors, strict=True):
-            self._vector_file.put(e.texts, v)
-        self._vector_file.save(t for e in self._entries.values() for t in e.texts)
-
     async def _ensure_index(self) -> None:
         """Open Chroma and bring it in line with the entries (the write lock is held)."""
         if self._index_checked:
             return
-        stored = await asyncio.to_thread(self._index.load)
         entries = list(self._entries.values())
-        stale = [e for e in entries if not _same_rows(stored.get(e.id, {}), e.texts)]
-        orphans = [f for f in stored if f not in self._entries]
-        if stale or orphans:
-            vecs = [self._vector_file.get(e.texts) for e in stale]
-            lost = [e for e, v in zip(stale, vecs, strict=True) if v is None]
-            if lost:  # kept at every sync and write, so not expected: embed them again
-                flat = [t for e in lost for t in e.texts]
-                again = iter(_split(lost, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0)))
-                vecs = [v if v is not None else next(again) for v in vecs]
-            await asyncio.to_thread(self._index.delete_many, [*orphans, *(e.id for e in stale)])
-            rows = [(e.id, e.texts, v) for e, v in zip(stale, vecs, strict=True)]
-            await asyncio.to_thread(self._index.put_many, rows)
-            log.info("kb_index_repaired", rewritten=len(stale), removed=len(orphans))
+        rewritten, removed = await asyncio.to_thread(repair_index, self._index, entries, self._kept, self.embedder)
+        if rewritten or removed:
+            log.info("kb_index_repaired", rewritten=rewritten, removed=removed)
         self._index_checked = True
 
     async def check_index(self) -> None:
@@ -174,7 +143,13 @@ class KnowledgeBase:
             await self._ensure_index()
 
     def check_index_soon(self) -> None:
-        self._spawn(self.check_index())
+        async def run() -> None:
+            try:
+                await self.check_index()
+            except Exception:  # e.g. a Chroma server that is down: the next write tries again
+                log.exception("kb_index_check_failed")
+
+        self._spawn(run())
 
     async def _sync(
         self,
@@ -187,7 +162,7 @@ class KnowledgeBase:
         vectors: dict[str, np.ndarray] = {}
         for e in entries:
             rows = stored.get(e.id, {})
-            if _same_rows(rows, e.texts):
+            if same_rows(rows, e.texts):
                 vectors[e.id] = np.stack([rows[i][1] for i in range(len(e.texts))])
             else:
                 fresh.append(e)
@@ -209,7 +184,7 @@ class KnowledgeBase:
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
-        await asyncio.to_thread(self._keep_vectors, entries, [vectors[e.id] for e in entries])
+        await asyncio.to_thread(self._kept.keep, entries, [vectors[e.id] for e in entries], entries)
         self._search.clear_texts()
         self._search.put_texts(entries)
         await self._load_semantic(entries, progress)
@@ -367,7 +342,7 @@ class KnowledgeBase:
             self._entries[e.id] = e
         self._search.put_texts(entries)
         if persist:
-            await asyncio.to_thread(self._keep_vectors, entries, vecs)
+            await asyncio.to_thread(self._kept.keep, entries, vecs, list(self._entries.values()))
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
             if persist:  # else the first start's FAQ-file sync was re-embedded at the second start

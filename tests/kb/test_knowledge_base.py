@@ -145,7 +145,7 @@ async def test_warm_open_reads_kept_vectors_and_leaves_chroma_closed(
 ) -> None:
     """A warm open takes the first-stage vectors from first_stage_vectors.npz (Chroma costs about a
     second to open); the ranking is exactly the one built from Chroma's vectors."""
-    from bot.kb.knowledge_base import FIRST_STAGE_FILE
+    from bot.kb.kept_vectors import FILE_NAME as FIRST_STAGE_FILE
 
     queries = ["退款要怎么申请", "购物卡怎么用", "I forgot my password", "今天天气怎么样", "发货"]
     kb = await KnowledgeBase.open(settings, store)  # first open: Chroma is filled and the file kept
