@@ -25,7 +25,7 @@ def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retr
     loaded from the data directory's fast cache first)."""
     load_dictionary(settings.data_dir)
     mdir = models_dir(settings)
-    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir)
+    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir, settings.data_dir)
     return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
 
 
