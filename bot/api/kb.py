@@ -7,23 +7,9 @@ from aiohttp import web
 from bot.api.errors import json_response
 from bot.api.keys import SERVICES
 from bot.api.openapi import KB_EXPLAIN, KB_QUERY, KB_TOP_K
-from bot.kb.knowledge_base import KBResult
+from bot.kb.knowledge_base import result_dict
 
 routes = web.RouteTableDef()
-
-
-def result_dict(r: KBResult, language: str | None = None) -> dict[str, object]:
-    e = r.entry
-    return {
-        "id": e.id,
-        "question": e.question,
-        "answer": e.answer_for(language or e.language),
-        "score": round(r.score, 4),
-        "matched": r.matched,
-        "matched_text": r.matched_text,
-        "category": e.category,
-        "tags": list(e.tags),
-    }
 
 
 @routes.get("/api/kb/search")

@@ -71,6 +71,7 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     service_file.write(settings.data_dir, host, port)
+    app[SERVICES].knowledge_base.check_index_soon()  # Chroma vs the entries, now that the port is open
     if ready is not None:
         ready.set()
     try:

@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
 from bot.cli.remote import ServiceUnavailable, error_message, running_service
 from bot.config import Settings
+from bot.core import service_file
 from bot.kb.faq import FaqEntry
 from bot.kb.faq_file import describe_validation
 from bot.kb.importer import FaqImportError, read_faq_file, render_rejections
@@ -86,7 +87,12 @@ async def add_faq(settings: Settings, args: argparse.Namespace) -> int:
                 raise CliError(error_message(status, body))
             added = bool(body.get("created"))
     if service is None:
-        async with _kb(settings, sync_faqs=False) as kb:
+        # With no service running, Chroma (about a second to open) is brought up to date by the next
+        # start's check; the store, the kept vectors and the operating point are written now, so the
+        # next search sees the entry. A live service (BOT_CLI_LOCAL=1 beside it) checks only at its
+        # start, so then Chroma is written here.
+        live = service_file.read(settings.data_dir) is not None
+        async with _kb(settings, sync_faqs=False, defer_index=not live) as kb:
             added, _ = await kb.upsert([entry])
     stdout().print(f"{'added' if added else 'updated'} {entry.id}: {entry.question}")
     return 0
@@ -180,7 +186,7 @@ async def _remote_search(settings: Settings, query: str, args: argparse.Namespac
 
 
 async def _local_search(settings: Settings, query: str, args: argparse.Namespace) -> dict[str, Any]:
-    from bot.api.kb import result_dict
+    from bot.kb.knowledge_base import result_dict  # not bot.api.kb: that imports the whole app
 
     async with _kb(settings) as kb:
         started = time.perf_counter()

@@ -8,13 +8,15 @@ mixes in lexical evidence.
 
 Rows: id `f"{faq_id}#{i}"` (i = position in FaqEntry.texts), document = the text, metadata
 {faq_id, i}; embeddings are always given by us, never computed by Chroma (no default model,
-no download). Telemetry is off. chromadb is imported lazily: it takes ~1 s to import.
+no download). Telemetry is off. chromadb is imported and the client opened on first use: that
+takes ~1 s.
 All methods are synchronous; the knowledge base calls them in a worker thread.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,19 +35,41 @@ def collection_name(embedder_name: str) -> str:
 
 
 class ChromaIndex:
+    """Opened on first use (a warm start and a read-only `search_kb` never need it: the vectors
+    come from the data directory's snapshot, see knowledge_base.py)."""
+
     def __init__(self, cfg: ChromaConfig, data_dir: Path, embedder_name: str) -> None:
-        import chromadb
+        self._cfg = cfg
+        self._path = data_dir / "chroma" if cfg.mode != "server" else None
+        self.name = collection_name(embedder_name)
+        self._client: Any = None
+        self._collection: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def opened(self) -> bool:
+        return self._client is not None
+
+    @property
+    def _col(self) -> Any:
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._connect()
+        return self._collection
+
+    def _connect(self) -> None:
+        import chromadb  # ~1 s with the client: only when Chroma is read or written
         from chromadb.config import Settings as ChromaSettings
 
+        cfg = self._cfg
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if cfg.mode == "server":
-            self._client: Any = chromadb.HttpClient(host=cfg.host, port=cfg.port, settings=chroma_settings)
+            self._client = chromadb.HttpClient(host=cfg.host, port=cfg.port, settings=chroma_settings)
         else:
-            path = private_dir(data_dir / "chroma")
-            self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        self._path = path if cfg.mode != "server" else None
-        self.name = collection_name(embedder_name)
-        self._col = self._open()
+            assert self._path is not None
+            self._client = chromadb.PersistentClient(path=str(private_dir(self._path)), settings=chroma_settings)
+        self._collection = self._open()
         self._restrict()
 
     def _restrict(self) -> None:
@@ -114,11 +138,12 @@ class ChromaIndex:
 
     def reset(self) -> None:
         """Drop and recreate this embedder's collection."""
+        self._col  # noqa: B018 (connects)
         try:
             self._client.delete_collection(self.name)
         except Exception:
             pass
-        self._col = self._open()
+        self._collection = self._open()
         self._restrict()
 
     def count(self) -> int:
@@ -131,3 +156,4 @@ class ChromaIndex:
         close = getattr(self._client, "close", None)
         if close is not None:
             close()
+        self._client = self._collection = None

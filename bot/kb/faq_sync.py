@@ -48,11 +48,13 @@ async def sync_faq_file(settings: Settings, kb: KnowledgeBase) -> tuple[int, int
 
 @asynccontextmanager
 async def open_knowledge_base(
-    settings: Settings, *, sync_faqs: bool = True, progress: Progress | None = None
+    settings: Settings, *, sync_faqs: bool = True, progress: Progress | None = None, defer_index: bool = False
 ) -> AsyncIterator[KnowledgeBase]:
+    """The KB of `settings`; `defer_index`: its writes leave Chroma to the next service start."""
     store = await open_store(settings)
     try:
         kb = await KnowledgeBase.open(settings, store.faqs, progress=progress)
+        kb.defer_index = defer_index
         try:
             if sync_faqs:
                 await sync_faq_file(settings, kb)

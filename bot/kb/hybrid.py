@@ -93,7 +93,7 @@ class HybridSearch:
             items = [(fid, q) for fid in sorted(self._texts) for q in self._texts[fid]]
         sample = sample_questions(items)
         chatter = chatter_corpus()
-        ids, scores = self.semantic.scores(self.semantic.encoder.queries([*(q for _, q in sample), *chatter]))
+        ids, scores = self.semantic.scores(self.semantic.calibration_queries([*(q for _, q in sample), *chatter]))
         if not ids:
             self.point = OperatingPoint()
             return self.point

@@ -5,6 +5,14 @@ reuses the vectors Chroma already holds for unchanged texts and embeds only what
 or changed. `search` is synchronous and in-process (operators' `search_kb`, the HTTP search);
 `search_batched` is what customer turns use: batched with the concurrent turns' queries and run
 in a worker thread (batch.py), so the event loop keeps serving while retrieval computes.
+
+The first-stage vectors are also kept by text (kept_vectors.py): when the file holds every
+current text, `open` reads them from there and leaves Chroma closed (opening it costs about a
+second: a warm start, a read-only `search_kb`). Chroma is then checked against the entries, and
+repaired, on the first write, or by `check_index` (the service runs it once it listens). A KB
+opened with `defer_index` (the local `add_faq`) writes the store, the kept vectors and the caches
+but not Chroma: the FAQ table is the source of truth and Chroma an index of it, which the next
+service start's check brings up to date.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
 from bot.kb.embedding import Embedder
 from bot.kb.faq import FaqEntry
+from bot.kb.kept_vectors import KeptVectors, repair_index, same_rows
 from bot.kb.operating_point import OperatingPoint, PointFile, content_key
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.search_setup import make_retriever, make_search
@@ -58,6 +67,21 @@ def _confident(results: list[KBResult]) -> bool:
     return bool(results) and results[0].matched
 
 
+def result_dict(r: KBResult, language: str | None = None) -> dict[str, object]:
+    """One result as the HTTP search and `search_kb --json` show it."""
+    e = r.entry
+    return {
+        "id": e.id,
+        "question": e.question,
+        "answer": e.answer_for(language or e.language),
+        "score": round(r.score, 4),
+        "matched": r.matched,
+        "matched_text": r.matched_text,
+        "category": e.category,
+        "tags": list(e.tags),
+    }
+
+
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
     chunks = []
     for s in range(0, len(texts), _EMBED_BATCH):
@@ -90,6 +114,9 @@ class KnowledgeBase:
         self._seq = 0  # the last change-feed entry this KB has applied
         self._recalibrating: asyncio.Task[None] | None = None
         self._points = PointFile(settings.data_dir / "operating_point.json")
+        self._kept = KeptVectors(settings.data_dir, retriever.embedder.name)
+        self._index_checked = False  # Chroma was compared with the entries (and repaired)
+        self.defer_index = False  # writes leave Chroma to the next check (see the module docstring)
 
     @classmethod
     async def open(
@@ -101,13 +128,40 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
     ) -> KnowledgeBase:
         retriever = make_retriever(settings, embedder)
-        index = await asyncio.to_thread(
-            ChromaIndex, settings.storage.chroma, settings.data_dir, retriever.embedder.name
-        )
+        index = ChromaIndex(settings.storage.chroma, settings.data_dir, retriever.embedder.name)  # opens on use
         kb = cls(settings, store, retriever, index)
         kb._seq = await store.last_change()  # read before the rows: a write in between is replayed
-        await kb._sync(await store.list_faqs(), await asyncio.to_thread(index.load), progress)
+        entries = await store.list_faqs()
+        stored = await asyncio.to_thread(kb._kept.rows, entries)
+        if stored is None:  # a text without a kept vector: compare with Chroma, as the first start does
+            stored = await asyncio.to_thread(index.load)
+            kb._index_checked = True
+        await kb._sync(entries, stored, progress)
         return kb
+
+    async def _ensure_index(self) -> None:
+        """Open Chroma and bring it in line with the entries (the write lock is held)."""
+        if self._index_checked:
+            return
+        entries = list(self._entries.values())
+        rewritten, removed = await asyncio.to_thread(repair_index, self._index, entries, self._kept, self.embedder)
+        if rewritten or removed:
+            log.info("kb_index_repaired", rewritten=rewritten, removed=removed)
+        self._index_checked = True
+
+    async def check_index(self) -> None:
+        """Compare Chroma with the entries and repair it (the service runs this once, after start)."""
+        async with self._write_lock:
+            await self._ensure_index()
+
+    def check_index_soon(self) -> None:
+        async def run() -> None:
+            try:
+                await self.check_index()
+            except Exception:  # e.g. a Chroma server that is down: the next write tries again
+                log.exception("kb_index_check_failed")
+
+        self._spawn(run())
 
     async def _sync(
         self,
@@ -120,7 +174,7 @@ class KnowledgeBase:
         vectors: dict[str, np.ndarray] = {}
         for e in entries:
             rows = stored.get(e.id, {})
-            if len(rows) == len(e.texts) and all(rows.get(i, ("",))[0] == t for i, t in enumerate(e.texts)):
+            if same_rows(rows, e.texts):
                 vectors[e.id] = np.stack([rows[i][1] for i in range(len(e.texts))])
             else:
                 fresh.append(e)
@@ -143,6 +197,7 @@ class KnowledgeBase:
         self._entries = {e.id: e for e in entries}
         self._typos = None
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
+        await asyncio.to_thread(self._kept.keep, entries, [vectors[e.id] for e in entries], entries)
         self._search.clear_texts()
         self._search.put_texts(entries)
         await self._load_semantic(entries, progress)
@@ -289,7 +344,10 @@ class KnowledgeBase:
         of the change feed only load)."""
         flat = [t for e in entries for t in e.texts]
         vecs = _split(entries, await asyncio.to_thread(_embed_all, self.embedder, flat, None, 0, 0))
-        if persist:
+        if persist and self.defer_index:
+            self._index_checked = False
+        elif persist:
+            await self._ensure_index()
             await asyncio.to_thread(self._index.delete_many, [e.id for e in entries])
             await asyncio.to_thread(
                 self._index.put_many, [(e.id, e.texts, v) for e, v in zip(entries, vecs, strict=True)]
@@ -301,6 +359,8 @@ class KnowledgeBase:
             self._entries[e.id] = e
         self._typos = None
         self._search.put_texts(entries)
+        if persist:
+            await asyncio.to_thread(self._kept.keep, entries, vecs, list(self._entries.values()))
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
             if persist:  # else the first start's FAQ-file sync was re-embedded at the second start
@@ -310,7 +370,11 @@ class KnowledgeBase:
     async def delete(self, faq_id: str) -> bool:
         async with self._write_lock:
             found = await self._store.delete_faq(faq_id)
-            await asyncio.to_thread(self._index.delete, faq_id)
+            if self.defer_index:
+                self._index_checked = False
+            else:
+                await self._ensure_index()
+                await asyncio.to_thread(self._index.delete, faq_id)
             dropped = self._drop(faq_id)
             await self._recalibrate()
             return dropped or found
@@ -328,6 +392,7 @@ class KnowledgeBase:
         async with self._write_lock:
             entries = await self._store.list_faqs()
             await asyncio.to_thread(self._index.reset)
+            self._index_checked = True
             await self._sync(entries, {}, progress)
             await self._store.record_reindex()
             return len(entries)
@@ -345,6 +410,7 @@ class KnowledgeBase:
             if any(op == "reindex" for _, _, op in changes):
                 self._seq = await self._store.last_change()
                 await self._sync(await self._store.list_faqs(), await asyncio.to_thread(self._index.load), None)
+                self._index_checked = True
                 log.info("kb_reloaded", entries=len(self._entries))
                 return len(changes)
             self._seq = changes[-1][0]
@@ -416,7 +482,8 @@ class KnowledgeBase:
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)
         await asyncio.to_thread(self._batcher.close)
-        self._index.close()
+        if self._index.opened:
+            self._index.close()
         aclose = getattr(self.embedder, "aclose", None)
         if aclose is not None:
             await aclose()

