@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.api.errors import json_response
 from bot.api.keys import SERVICES
 from bot.api.openapi import KB_EXPLAIN, KB_QUERY, KB_TOP_K
-from bot.kb.knowledge_base import result_dict
+from bot.kb.results import result_dict
 
 routes = web.RouteTableDef()
 

@@ -186,7 +186,7 @@ async def _remote_search(settings: Settings, query: str, args: argparse.Namespac
 
 
 async def _local_search(settings: Settings, query: str, args: argparse.Namespace) -> dict[str, Any]:
-    from bot.kb.knowledge_base import result_dict  # not bot.api.kb: that imports the whole app
+    from bot.kb.results import result_dict  # not bot.api.kb: that imports the whole app
 
     async with _kb(settings) as kb:
         started = time.perf_counter()

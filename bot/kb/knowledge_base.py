@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,10 +33,10 @@ from bot.kb.embedding import Embedder
 from bot.kb.faq import FaqEntry
 from bot.kb.kept_vectors import KeptVectors, repair_index, same_rows
 from bot.kb.operating_point import OperatingPoint, PointFile, content_key
+from bot.kb.results import TYPO_ANSWER_BAR, KBResult, confident, corrected
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.search_setup import make_retriever, make_search
-from bot.kb.tokenize import is_cjk
-from bot.kb.typos import HomophoneIndex
+from bot.kb.typos import TypoRescue
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
@@ -49,37 +48,6 @@ log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from bot.store.protocols import FaqStore
-
-
-@dataclass(frozen=True)
-class KBResult:
-    entry: FaqEntry
-    score: float  # calibrated 0..1
-    matched_text: str
-    matched: bool  # score >= the configured threshold
-
-
-# P(right) from which an answer to a typo-corrected question is given (bot/kb/typos.py).
-TYPO_ANSWER_BAR = 0.8
-
-
-def _confident(results: list[KBResult]) -> bool:
-    return bool(results) and results[0].matched
-
-
-def result_dict(r: KBResult, language: str | None = None) -> dict[str, object]:
-    """One result as the HTTP search and `search_kb --json` show it."""
-    e = r.entry
-    return {
-        "id": e.id,
-        "question": e.question,
-        "answer": e.answer_for(language or e.language),
-        "score": round(r.score, 4),
-        "matched": r.matched,
-        "matched_text": r.matched_text,
-        "category": e.category,
-        "tags": list(e.tags),
-    }
 
 
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress | None, base: int, total: int) -> np.ndarray:
@@ -106,7 +74,7 @@ class KnowledgeBase:
         self._retriever = retriever
         self._index = index
         self._entries: dict[str, FaqEntry] = {}
-        self._typos: HomophoneIndex | None = None  # reset whenever the entries change
+        self._typos = TypoRescue(lambda: list(self._entries.values()))  # reset whenever the entries change
         self._write_lock = asyncio.Lock()
         self._search = make_search(settings, retriever)
         self._batcher = SearchBatcher(self._search.search_many, getattr(retriever.embedder, "aembed", None))
@@ -195,7 +163,7 @@ class KnowledgeBase:
             )
         vectors.update({e.id: v for e, v in zip(fresh, new_vecs, strict=True)})
         self._entries = {e.id: e for e in entries}
-        self._typos = None
+        self._typos.reset()
         self._retriever.rebuild(((e.id, e.texts) for e in entries), [vectors[e.id] for e in entries])
         await asyncio.to_thread(self._kept.keep, entries, [vectors[e.id] for e in entries], entries)
         self._search.clear_texts()
@@ -357,7 +325,7 @@ class KnowledgeBase:
         for e, v in zip(entries, vecs, strict=True):
             self._retriever.upsert(e.id, e.texts, v)
             self._entries[e.id] = e
-        self._typos = None
+        self._typos.reset()
         self._search.put_texts(entries)
         if persist:
             await asyncio.to_thread(self._kept.keep, entries, vecs, list(self._entries.values()))
@@ -384,7 +352,7 @@ class KnowledgeBase:
         self._search.remove_texts(faq_id)
         if self._search.semantic is not None:
             self._search.semantic.remove(faq_id)
-        self._typos = None
+        self._typos.reset()
         return self._entries.pop(faq_id, None) is not None
 
     async def reindex(self, progress: Progress | None = None) -> int:
@@ -436,19 +404,10 @@ class KnowledgeBase:
             if h.faq_id in self._entries
         ]
 
-    def _corrected(self, results: list[KBResult], hits: list[KBHit]) -> list[KBResult]:
-        """The corrected query's results when they are better than the original's. A correction
-        is a guess ("截长图" became "截长途", a call-charges FAQ): it answers only when near
-        certain (TYPO_ANSWER_BAR); below that its entries come back unmatched, as suggestions."""
-        again = self._results(hits, bar=max(self.threshold, TYPO_ANSWER_BAR))
-        if not again or again[0].score < self.threshold:
-            return results
-        return again
-
     def search(self, query: str, top_k: int | None = None) -> list[KBResult]:
         k = top_k or self._settings.knowledge_base.top_k
         results = self._results(self._search.search(query, k))
-        fixed = None if _confident(results) or not is_cjk(query) else self._typo_index().correct(query)
+        fixed = None if confident(results) else self._typos.correct(query)
         return results if fixed is None else self._corrected(results, self._search.search(fixed, k))
 
     async def search_batched(self, query: str, top_k: int | None = None) -> list[KBResult]:
@@ -458,20 +417,14 @@ class KnowledgeBase:
         if not query.strip():
             return self.search(query, k)
         results = self._results(await self._batcher.search(query, k))
-        if _confident(results) or not is_cjk(query):
+        if confident(results):
             return results
         # A miss in Chinese may be a homophone typo ("退宽"): ask again with the KB's own word.
-        fixed = (await asyncio.to_thread(self._typo_index)).correct(query)
+        fixed = await asyncio.to_thread(self._typos.correct, query)
         return results if fixed is None else self._corrected(results, await self._batcher.search(fixed, k))
 
-    def _typo_index(self) -> HomophoneIndex:
-        index = self._typos
-        if index is None:  # built on the first miss after a change, from the entries of that moment
-            index = self._typos = HomophoneIndex(
-                t for e in list(self._entries.values())
-                for t in (e.question, *e.similar_questions, *e.answers.values(), *e.tags)
-            )
-        return index
+    def _corrected(self, results: list[KBResult], hits: list[KBHit]) -> list[KBResult]:
+        return corrected(results, self._results(hits, bar=max(self.threshold, TYPO_ANSWER_BAR)), self.threshold)
 
     def best_match(self, query: str) -> KBResult | None:
         results = self.search(query, 1)

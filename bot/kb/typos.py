@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-from bot.kb.tokenize import word_frequency, words
+from bot.kb.faq import FaqEntry
+from bot.kb.tokenize import is_cjk, word_frequency, words
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 # A window that jieba's dictionary knows this well is a word the customer meant ("事件" is no
@@ -99,3 +100,25 @@ class HomophoneIndex:
             if len(found) == 1:  # two candidates would be a guess
                 fixed = fixed.replace(window, found.pop())
         return fixed if fixed != query else None
+
+
+class TypoRescue:
+    """One HomophoneIndex for a knowledge base's entries of the moment: built on the first
+    Chinese miss after a change (call `correct` off the event loop), dropped by `reset`."""
+
+    def __init__(self, entries: Callable[[], Iterable[FaqEntry]]) -> None:
+        self._entries = entries
+        self._index: HomophoneIndex | None = None
+
+    def reset(self) -> None:
+        self._index = None
+
+    def correct(self, query: str) -> str | None:
+        if not is_cjk(query):
+            return None
+        index = self._index
+        if index is None:
+            index = self._index = HomophoneIndex(
+                t for e in self._entries() for t in (e.question, *e.similar_questions, *e.answers.values(), *e.tags)
+            )
+        return index.correct(query)

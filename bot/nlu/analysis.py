@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.kb.knowledge_base import KBResult
+    from bot.kb.results import KBResult
     from bot.nlu.results import IntentResult, LanguageResult, SentimentResult
 
 

@@ -14,7 +14,8 @@ from bot.actions.llm_reply import LlmReplyAction
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation.model import Conversation, MessageRecord
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import KBResult, KnowledgeBase
+from bot.kb.knowledge_base import KnowledgeBase
+from bot.kb.results import KBResult
 from bot.llm.client import LLMClient
 from bot.nlu.analysis import Analysis
 from bot.nlu.results import LanguageResult

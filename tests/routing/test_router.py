@@ -10,7 +10,7 @@ import pytest
 from bot.config import REPO_ROOT, ROUTING_RULES
 from bot.conversation.model import Conversation
 from bot.kb.faq import FaqEntry
-from bot.kb.knowledge_base import KBResult
+from bot.kb.results import KBResult
 from bot.nlu.analysis import Analysis
 from bot.nlu.intent_spec import load_intents
 from bot.nlu.results import IntentResult, LanguageResult, SentimentResult
