@@ -46,7 +46,7 @@ async def test_transcript_and_decisions_are_stored(client: TestClient) -> None:
     resp = await client.get(f"/api/conversations/{conv}/messages", headers=auth())
     transcript = await resp.json()
     assert [(m["sender"], m["text"][:6]) for m in transcript["messages"]] == [
-        ("customer", "什么时候发货"), ("bot", "付款后 48"), ("bot", "需要我帮您查"),  # answer, then the offer
+        ("customer", "什么时候发货"), ("bot", "付款后 48"),  # no lookup offered: no order hook configured
         ("customer", "火星上有几个"), ("bot", "抱歉，我暂时"), ("bot", "您可以试试这"),
     ]
     decisions = await (await client.get(f"/api/conversations/{conv}/decisions", headers=auth())).json()
