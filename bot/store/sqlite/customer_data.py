@@ -168,13 +168,12 @@ async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor
             conn, f"""UPDATE ratings SET customer_id = ?2, comment = NULL
                       WHERE customer_id = ?1 OR conversation_id IN ({_CONVS})""", p[:2]),
         "handoffs": await _changed(
-            conn, """UPDATE handoffs SET customer_id = ?2, reason = '', ended_at = COALESCE(ended_at, ?3),
-                         outcome = COALESCE(outcome, 'erased') WHERE customer_id = ?1""", p),
-        # Open conversations are closed: nobody is left to answer (the customer starts afresh).
+            conn, "UPDATE handoffs SET customer_id = ?2, reason = '' WHERE customer_id = ?1", p[:2]),
+        # States and times stay as they were (closing them here would move the reports' durations);
+        # an open one is closed by the inactivity job like any other, the customer starts afresh.
         "conversations": await _changed(
-            conn, """UPDATE conversations SET customer_id = ?2, slots = '{}', flow = NULL, handoff_reason = NULL,
-                         state = CASE WHEN closed_at IS NULL THEN 'closed' ELSE state END,
-                         closed_at = COALESCE(closed_at, ?3) WHERE customer_id = ?1""", p),
+            conn, """UPDATE conversations SET customer_id = ?2, slots = '{}', handoff_reason = NULL
+                     WHERE customer_id = ?1""", p[:2]),
         "processed_messages": await _changed(conn, "DELETE FROM processed_messages WHERE customer_id = ?", p[:1]),
     }
     await conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
