@@ -36,6 +36,7 @@ from bot.conversation.manager import DialogueManager
 from bot.core.locks import ConversationLocks
 from bot.core.private import private_dir
 from bot.csat.survey import RatingFlow
+from bot.customers.privacy import CustomerData
 from bot.customers.service import CustomerService
 from bot.handoff.desk import AgentDesk
 from bot.handoff.queue import HandoffQueue
@@ -86,6 +87,7 @@ class Services:
     survey: RatingFlow
     push: CustomerPush
     reports: Reports
+    customer_data: CustomerData
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ async def build_services(
             services = Services(
                 settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
                 tickets, agents, customers, handoff, desk, survey, push, Reports(settings, store),
+                CustomerData(store, locks, forget=(runtime.forget_customer,)),
             )
             jobs = _start_jobs(services) if background else []
             try:

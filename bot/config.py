@@ -146,8 +146,8 @@ class AgentsConfig(_Model):
     @field_validator("priority_tags")
     @classmethod
     def _priority_tags(cls, v: list[str]) -> list[str]:
-        # Customer tags are stored stripped and lowercased (bot/customers/service.py), so the rule is too:
-        # "VIP" in the config must still match a customer tagged "vip".
+        # Tags match case-insensitively (bot/customers/service.py tag_key): "vip" here matches a
+        # customer tagged "VIP"; the rule is kept lowercased for display.
         out: list[str] = []
         for tag in (t.strip().lower() for t in v):
             if tag and tag not in out:

@@ -68,6 +68,11 @@ class Runtime:
             return self._recent[key]
         return await self._store.processed.processed_result(*key)
 
+    def forget_customer(self, customer_id: str) -> None:
+        """Drop the answers kept for the customer's retried messages (after an erasure)."""
+        for key in [k for k in self._recent if k[1] == customer_id]:
+            del self._recent[key]
+
     def _remember(self, key: tuple[str, str, str], body: dict[str, Any]) -> None:
         self._recent[key] = body
         if len(self._recent) > self.RECENT_IDS:

@@ -15,6 +15,7 @@ from typing import NoReturn
 from bot.cli import (
     agent_commands,
     channel_commands,
+    customer_commands,
     eval_commands,
     kb_commands,
     report_commands,
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_commands.register(sub)
     ticket_commands.register(sub)
     agent_commands.register(sub)
+    customer_commands.register(sub)
     report_commands.register(sub)
     for name, feature in PLANNED.items():
         p = sub.add_parser(name, help=f"({feature}: not configured yet)")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 from rich.table import Table
@@ -13,7 +16,7 @@ from bot.agents.model import DuplicateAgent
 from bot.cli.common import CliError, print_json, split_list, stderr, stdout
 from bot.config import Settings
 from bot.core.patterns import ID_RULE
-from bot.customers.service import CustomerService, CustomerUpdate, valid_customer_id
+from bot.customers.service import DERIVED, CustomerService, CustomerUpdate, valid_customer_id
 from bot.store.factory import open_store
 
 
@@ -38,7 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=list_agents)
 
     p = sub.add_parser("update_customer", help="create or update a customer profile")
-    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id",
+                   help="required unless --file gives customer_id")
+    p.add_argument("--file", help="a profile as JSON (the seed's format; - reads stdin); flags override it")
     p.add_argument("--name")
     p.add_argument("--email")
     p.add_argument("--phone")
@@ -131,24 +136,47 @@ def _number(flag: str, raw: str | None, *, integer: bool) -> int | float | None:
     return value
 
 
+def _profile_file(path: str) -> dict[str, object]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"--file: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--file: malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise CliError("--file: must hold one JSON object (a customer profile)")
+    return data
+
+
 async def update_customer(settings: Settings, args: argparse.Namespace) -> int:
-    customer_id = args.customer_id
-    if not valid_customer_id(customer_id):
-        raise CliError(f"--customer_id: must be {ID_RULE}")
-    raw: dict[str, object] = {
+    raw: dict[str, object] = _profile_file(args.file) if args.file else {}
+    from_file = set(raw)
+    customer_id = args.customer_id or raw.get("customer_id")
+    if not isinstance(customer_id, str) or not valid_customer_id(customer_id):
+        raise CliError(f"--customer_id: must be {ID_RULE}" if customer_id is not None
+                       else "--customer_id: required (or give customer_id in --file)")
+    flags: dict[str, object] = {
         "name": args.name, "email": args.email, "phone": args.phone, "last_purchase": args.last_purchase,
         "total_orders": _number("total_orders", args.total_orders, integer=True),
         "total_spent": _number("total_spent", args.total_spent, integer=False),
     }
     if args.tags is not None:
-        raw["tags"] = list(split_list(args.tags))
+        flags["tags"] = list(split_list(args.tags))
+    raw.update({k: v for k, v in flags.items() if v is not None})
     try:
-        update = CustomerUpdate.model_validate({k: v for k, v in raw.items() if v is not None})
+        update = CustomerUpdate.model_validate(raw)
+        update.check_customer_id(customer_id)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).split(".")[0]
-        raise CliError(f"--{field}: {first['msg'].removeprefix('Value error, ')}") from None
-    if not update.model_fields_set:
+        msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+        where = f"--file: {field}" if field in from_file and flags.get(field) is None else f"--{field}"
+        raise CliError(f"{where}: {msg}") from None
+    except ValueError as exc:
+        raise CliError(f"--file: {exc}") from None
+    if not update.model_fields_set - set(DERIVED):
         raise CliError("update_customer: give at least one field to set (e.g. --name, --email, --tags)")
     store = await open_store(settings)
     try:

@@ -40,7 +40,7 @@ class Customer:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "email": self.email, "phone": self.phone,
+            "id": self.id, "customer_id": self.id, "name": self.name, "email": self.email, "phone": self.phone,
             "tags": list(self.tags), "total_orders": self.total_orders, "total_spent": self.total_spent,
             "last_purchase": self.last_purchase, "language": self.language,
             "first_channel": self.first_channel, "tickets_count": self.tickets_count,

@@ -31,7 +31,7 @@ EMAIL_PATTERN = rf"^[{_S}]*(?:[^@{_S}]+@[^@{_S}]+\.[^@{_S}.]{{2,}}[{_S}]*)?$"
 PHONE_PATTERN = rf"^[{_S}]*(?:\+?(?:[-(){_S}]*[0-9]){{5,20}}[-(){_S}]*)?$"
 LANGUAGE_PATTERN = rf"^[{_S}]*[A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})?[{_S}]*$"
 MAX_TAG = 32
-# 1-32 characters once trimmed; lowercased after the length check ("İ".lower() is two characters).
+# 1-32 characters once trimmed; kept as the operator spelled them ("VIP" stays "VIP").
 TAG_PATTERN = rf"^[{_S}]*[^{_S}](?:[\w\W]{{0,{MAX_TAG - 2}}}[^{_S}])?[{_S}]*$"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TAGS = 50
@@ -42,13 +42,21 @@ def _integral(v: Any) -> Any:
 
 
 JsonInt = Annotated[StrictInt, BeforeValidator(_integral)]
+DERIVED = ("customer_id", "tickets_count", "satisfaction_score")  # accepted on input, never stored
 
 
 class CustomerUpdate(BaseModel):
-    """Fields an operator may set. Omitted fields stay as they are; null clears a text field."""
+    """Fields an operator may set. Omitted fields stay as they are; null clears a text field.
+
+    The seed's profile JSON loads as written: `customer_id` (must equal the id the caller names;
+    checked by `check_customer_id`), and the derived `tickets_count` and `satisfaction_score`,
+    accepted and ignored (they are computed from the tickets and ratings on every read)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    customer_id: str | None = None
+    tickets_count: JsonInt | None = Field(None, ge=0)
+    satisfaction_score: float | None = None
     name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=32)
@@ -86,7 +94,7 @@ class CustomerUpdate(BaseModel):
     def _tags(cls, v: list[str] | None) -> list[str]:
         return normalize_tags(v or [])
 
-    @field_validator("total_spent")
+    @field_validator("total_spent", "satisfaction_score")
     @classmethod
     def _finite(cls, v: float | None) -> float | None:
         if v is not None and not math.isfinite(v):
@@ -117,9 +125,15 @@ class CustomerUpdate(BaseModel):
             raise ValueError("must be a language code like zh or en")
         return v.strip().lower()
 
+    def check_customer_id(self, customer_id: str) -> None:
+        """A `customer_id` in the body must name the profile being written (ValueError otherwise)."""
+        if self.customer_id is not None and self.customer_id != customer_id:
+            raise ValueError(f"customer_id: {self.customer_id!r} differs from the profile's id {customer_id!r}")
+
     def changes(self) -> dict[str, Any]:
-        """Only the fields the caller sent (explicit null included), ready for the repository."""
-        data = self.model_dump(include=self.model_fields_set)
+        """Only the fields the caller sent (explicit null included), ready for the repository;
+        the id and the derived fields are not stored."""
+        data = self.model_dump(include=self.model_fields_set - set(DERIVED))
         for key in ("tags",):
             if key in data and data[key] is None:
                 data[key] = []
@@ -135,6 +149,10 @@ def update_schema(purchase_date: dict[str, Any]) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
+            "customer_id": {"type": ["string", "null"], "description": "if given, the id in the path"},
+            "tickets_count": {"type": ["integer", "null"], "minimum": 0,
+                              "description": "derived: accepted and ignored"},
+            "satisfaction_score": {"type": ["number", "null"], "description": "derived: accepted and ignored"},
             "name": {"type": ["string", "null"], "maxLength": 100},
             "email": {"type": ["string", "null"], "maxLength": 254, "pattern": EMAIL_PATTERN},
             "phone": {"type": ["string", "null"], "maxLength": 32, "pattern": PHONE_PATTERN,
@@ -150,19 +168,29 @@ def update_schema(purchase_date: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def tag_key(tag: str) -> str:
+    """What tags are compared by: case-insensitive and trimmed ("VIP", " vip " and "Vip" are one)."""
+    return tag.strip().lower()  # lower(), as agent skills are: a customer tag may name a skill
+
+
+def tag_keys(tags: Iterable[str]) -> frozenset[str]:
+    return frozenset(tag_key(t) for t in tags)
+
+
 def normalize_tags(tags: Iterable[str], *, strict: bool = True) -> list[str]:
-    """Stripped, lowercased, deduplicated (first occurrence wins): " VIP " and "vip" are one tag, and
-    rules such as agents.priority_tags match whatever case the CRM sent. `strict` rejects bad tags
-    (input); otherwise they are dropped (rows stored before tags were normalised)."""
+    """Stripped and deduplicated case-insensitively (the first spelling wins: ["VIP", "vip"] is
+    ["VIP"]); the operator's spelling is kept, and rules such as agents.priority_tags compare by
+    `tag_key`. `strict` rejects bad tags (input); otherwise they are dropped (old rows)."""
     out: list[str] = []
+    seen: set[str] = set()
     for tag in tags:
         t = tag.strip()
         if not t or len(t) > MAX_TAG:  # TAG_PATTERN says the same
             if strict:
                 raise ValueError(f"each tag must be 1-{MAX_TAG} characters")
             continue
-        t = t.lower()
-        if t not in out:
+        if tag_key(t) not in seen:
+            seen.add(tag_key(t))
             out.append(t)
     return out
 
@@ -199,6 +227,7 @@ class CustomerService:
         """Create or update a profile; returns it and whether it was created."""
         if not valid_customer_id(customer_id):
             raise ValueError(f"customer_id: must be {ID_RULE}")
+        update.check_customer_id(customer_id)
         created = await self._store.customers.upsert(customer_id, update.changes())
         log.info("customer_upserted", customer_id=customer_id, created=created, fields=sorted(update.model_fields_set))
         customer = await self._store.customers.get(customer_id)
@@ -206,8 +235,8 @@ class CustomerService:
         return customer, created
 
     async def tags(self, customer_id: str) -> tuple[str, ...]:
-        """The customer's tags, for routing rules and proactive flows (normalised on read too:
-        profiles saved before tags were normalised may still hold "VIP")."""
+        """The customer's tags as spelled, for routing rules and proactive flows (compare them with
+        `tag_key`); deduplicated on read too, for rows saved before tags were normalised."""
         return tuple(normalize_tags(await self._store.customers.tags(customer_id), strict=False))
 
     async def summary(self, customer_id: str, masked: bool = True) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from bot.conversation.model import Conversation
 from bot.conversation.texts import join_sentences, text
 from bot.core.clock import now_iso
 from bot.core.events import Reply
+from bot.customers.service import tag_keys
 from bot.handoff.assignment import AssignmentNeed, choose_agent
 from bot.handoff.model import PRIORITIES, Handoff
 from bot.handoff.results import HandoffOutcome, RelayOutcome
@@ -205,7 +206,7 @@ class HandoffQueue:
 
     def _priority_for(self, priority: str, customer_tags: tuple[str, ...]) -> str:
         """Customers with a priority tag (agents.priority_tags, e.g. vip) wait as at least `high`."""
-        if set(customer_tags) & set(self._settings.agents.priority_tags) and \
+        if tag_keys(customer_tags) & tag_keys(self._settings.agents.priority_tags) and \
                 PRIORITIES.index(priority) > PRIORITIES.index("high"):
             return "high"
         return priority

@@ -12,6 +12,7 @@ from bot.store.protocols import (
     AgentStore,
     ChannelStore,
     ConversationStore,
+    CustomerDataStore,
     CustomerStore,
     Database,
     FaqStore,
@@ -38,6 +39,7 @@ class Store:
     ratings: RatingStore
     reports: ReportStore
     handoffs: HandoffStore
+    customer_data: CustomerDataStore
 
     async def close(self) -> None:
         await self.conversations.drain()

@@ -93,6 +93,10 @@ class ConversationStore(Protocol):
 
     async def drain(self) -> None: ...
 
+    def forget_customer(self, customer_id: str) -> None:
+        """Drop whatever the store caches of the customer's conversations."""
+        ...
+
 
 class MessageLog(Protocol):
     """The transcript and the stored decisions of a conversation."""
@@ -200,6 +204,25 @@ class CustomerStore(Protocol):
     async def tags(self, customer_id: str) -> tuple[str, ...]: ...
 
 
+class CustomerDataStore(Protocol):
+    """Everything held about one customer: the agent's history, the export, the erasure and
+    its audit trail (privacy_events; a digest of the id, counts only)."""
+
+    async def history(self, customer_id: str, *, limit: int, offset: int) -> dict[str, Any]: ...
+
+    async def export(self, customer_id: str) -> dict[str, Any] | None: ...
+
+    async def erase(self, customer_id: str, actor: str) -> dict[str, int] | None:
+        """One transaction; the counts of rows blanked, or None when there is no profile."""
+        ...
+
+    async def erased_before(self, customer_id: str) -> bool: ...
+
+    async def channels_of(self, customer_id: str) -> list[str]: ...
+
+    async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None: ...
+
+
 class RatingStore(Protocol):
     """CSAT ratings."""
 
@@ -267,7 +290,7 @@ class ReportStore(Protocol):
 
 
 __all__ = [
-    "AgentStore", "ChannelStore", "Chooser", "ConversationStore", "CustomerStore",
+    "AgentStore", "ChannelStore", "Chooser", "ConversationStore", "CustomerDataStore", "CustomerStore",
     "Database", "FaqStore", "HandoffStore", "MessageLog", "Mutation", "ProcessedMessages", "RatingStore",
     "ReportReader", "ReportStore", "Row", "TicketStore", "UnknownRecord",
 ]

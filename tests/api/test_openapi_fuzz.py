@@ -4,9 +4,10 @@ Each documented operation gets positive (schema-valid) and negative (schema-viol
 sent over HTTP to the app on 127.0.0.1 in a thread of its own (schemathesis calls it synchronously)
 with the admin token. The server must accept exactly what the document calls valid: its rules are
 stated there as patterns, enums and limits (bot/core/patterns.py, bot/api/params.py), so a
-mismatch found here is fixed in the server or the document, never by loosening a check. Two
+mismatch found here is fixed in the server or the document, never by loosening a check. Three
 adjustments, explained where they are made: POST /api/kb/import skips positive_data_acceptance
-(a file's readability is beyond JSON Schema), and the handoff long poll's `wait` is capped at 1 s.
+(a file's readability is beyond JSON Schema), the handoff long poll's `wait` is capped at 1 s, and
+a customer profile's `customer_id` in a positive PUT body is the path's (a cross-field rule).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ EXAMPLES = 10  # per operation and mode: bounded, so the run stays well under a 
 # rightly refuses them with 400/415. Every other check still runs on it, in both modes.
 NOT_APPLICABLE = {("POST /api/kb/import", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance]}
 LONG_POLL = "GET /api/handoffs"  # `wait` seconds for a change: answered late by design
+# The body's customer_id must equal the path's (else 400 naming it): JSON Schema cannot relate a body
+# field to a path parameter, so positive examples that send one send the path's.
+PROFILE_PUT = "PUT /api/customers/{customer_id}"
 
 
 def _exercise(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode) -> None:
@@ -88,6 +92,10 @@ def _exercise(operation: schemathesis.APIOperation, mode: schemathesis.Generatio
         wait = (case.query or {}).get("wait")
         if operation.label == LONG_POLL and isinstance(wait, int) and not isinstance(wait, bool) and wait > 1:
             case.query["wait"] = 1  # still valid; a 30 s poll would only outlast the client's 10 s timeout
+        body = case.body if isinstance(case.body, dict) else {}
+        if operation.label == PROFILE_PUT and mode is schemathesis.GenerationMode.POSITIVE \
+                and body.get("customer_id") is not None:
+            body["customer_id"] = case.path_parameters["customer_id"]
         case.call_and_validate(excluded_checks=excluded)
 
     check()

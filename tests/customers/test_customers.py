@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from bot.config import AgentsConfig
 from bot.csat.model import Rating
-from bot.customers.service import CustomerService, CustomerUpdate, mask_email, mask_phone
+from bot.customers.service import CustomerService, CustomerUpdate, mask_email, mask_phone, tag_keys
 from bot.store import Store
 
 
@@ -98,15 +98,47 @@ def test_mask_email() -> None:
     assert mask_email(None) is None
 
 
-async def test_tags_are_stripped_lowercased_and_deduplicated(store: Store, customers: CustomerService) -> None:
-    profile, _ = await customers.upsert("c4", CustomerUpdate(tags=["vip", " VIP ", "Wholesale", "退款"]))
-    assert profile.tags == ("vip", "wholesale", "退款")
+async def test_tags_keep_the_operators_spelling_and_deduplicate_by_case(store: Store,
+                                                                      customers: CustomerService) -> None:
+    profile, _ = await customers.upsert("c4", CustomerUpdate(tags=["VIP", " vip ", "Wholesale", "退款"]))
+    assert profile.tags == ("VIP", "Wholesale", "退款")
     with pytest.raises(ValidationError):
         CustomerUpdate(tags=["   "])
-    # a row written before tags were normalised still matches rules in lowercase
-    await store.db.execute("UPDATE customers SET tags = ? WHERE id = 'c4'", ('["VIP", "vip", " Gold "]',))
-    assert await customers.tags("c4") == ("vip", "gold")
+    # a row written before tags were normalised is deduplicated on read, spelling kept
+    await store.db.execute("UPDATE customers SET tags = ? WHERE id = 'c4'", ('["Vip", "vip", " Gold "]',))
+    assert await customers.tags("c4") == ("Vip", "Gold")
+    assert tag_keys(await customers.tags("c4")) == {"vip", "gold"}
 
 
 def test_config_priority_tags_are_lowercased() -> None:
     assert AgentsConfig(priority_tags=[" VIP ", "vip", "Gold"]).priority_tags == ["vip", "gold"]
+
+
+# The seed's profile (its documented fields: customer_id, name, email, phone, tags, total_orders,
+# total_spent, last_purchase, tickets_count, satisfaction_score), as an operator pastes it.
+SEED_PROFILE = {
+    "customer_id": "C001",
+    "name": "张三",
+    "email": "zhangsan@example.com",
+    "phone": "13800138000",
+    "tags": ["VIP", "高价值客户"],
+    "total_orders": 25,
+    "total_spent": 15000.00,
+    "last_purchase": "2024-01-15",
+    "tickets_count": 3,
+    "satisfaction_score": 4.5,
+}
+
+
+async def test_the_seed_profile_loads_and_derived_fields_are_computed(customers: CustomerService) -> None:
+    profile, created = await customers.upsert("C001", CustomerUpdate.model_validate(SEED_PROFILE))
+    assert created and profile.tags == ("VIP", "高价值客户") and profile.total_spent == 15000.0
+    out = profile.as_dict()
+    assert out["customer_id"] == out["id"] == "C001"
+    assert out["tickets_count"] == 0 and out["satisfaction_score"] is None  # computed, not the input's 3 / 4.5
+
+
+async def test_a_body_naming_another_customer_is_refused(customers: CustomerService) -> None:
+    with pytest.raises(ValueError, match="customer_id"):
+        await customers.upsert("C002", CustomerUpdate.model_validate(SEED_PROFILE))
+    assert await customers.get("C002") is None

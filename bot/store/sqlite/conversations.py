@@ -107,6 +107,11 @@ class ConversationRepo:
         if len(self._latest) > self.CACHE_SIZE:
             self._latest.popitem(last=False)
 
+    def forget_customer(self, customer_id: str) -> None:
+        """Drop the customer's cached conversations (after an erasure: they start afresh)."""
+        for key in [k for k in self._latest if k[0] == customer_id]:
+            del self._latest[key]
+
     async def latest_for(self, customer_id: str, channel: str) -> Conversation | None:
         cached = self._latest.get((customer_id, channel))
         if cached is not None:

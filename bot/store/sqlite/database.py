@@ -100,6 +100,11 @@ class Database:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (after an erasure: no old text in the WAL)."""
+        async with self._write_lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         await self._conn.close()
 

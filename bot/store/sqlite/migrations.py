@@ -291,4 +291,25 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        30,
+        """
+        -- Customer data rights (issue 14): the audit trail of exports and erasures. `subject` is the
+        -- SHA-256 of the customer id, never the id, so an erased customer leaves no readable trace
+        -- while a second erasure can still tell "already erased" from "never known". `detail` holds
+        -- counts only.
+        CREATE TABLE privacy_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX privacy_events_subject ON privacy_events(subject, id);
+        CREATE INDEX ratings_customer ON ratings(customer_id);
+        CREATE INDEX handoffs_customer ON handoffs(customer_id);
+        CREATE INDEX processed_messages_customer ON processed_messages(customer_id);
+        """,
+    ),
 )

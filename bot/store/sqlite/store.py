@@ -8,6 +8,7 @@ from bot.store import Store
 from bot.store.sqlite.agents import AgentRepo
 from bot.store.sqlite.channels import ChannelRepo
 from bot.store.sqlite.conversations import ConversationRepo
+from bot.store.sqlite.customer_data import CustomerDataRepo
 from bot.store.sqlite.customers import CustomerRepo
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.faqs import FaqRepo
@@ -21,6 +22,7 @@ SQLITE_FILE = "bot.sqlite3"
 
 def sqlite_store(db: Database) -> Store:
     conversations = ConversationRepo(db)
+    customers = CustomerRepo(db)
     return Store(
         db=db,
         faqs=FaqRepo(db),
@@ -30,10 +32,11 @@ def sqlite_store(db: Database) -> Store:
         channels=ChannelRepo(db),
         tickets=TicketRepo(db),
         agents=AgentRepo(db),
-        customers=CustomerRepo(db),
+        customers=customers,
         ratings=RatingRepo(db),
         reports=ReportRepo(db),
         handoffs=HandoffRepo(db),
+        customer_data=CustomerDataRepo(db, customers, conversations),
     )
 
 

@@ -1,0 +1,121 @@
+"""export_customer and delete_customer: a customer's data rights from the command line.
+
+delete_customer asks the running service of this data directory when there is one (it holds the
+customer's conversation locks and caches, which a second process could not clear), else erases in
+the database itself. An unknown customer is one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import CliError, print_json, stdout
+from bot.cli.remote import ServiceUnavailable, error_message, running_service
+from bot.config import Settings
+from bot.core.patterns import ID_RULE
+from bot.core.private import FILE_MODE, restrict
+from bot.customers.privacy import CustomerData
+from bot.customers.service import valid_customer_id
+from bot.store.factory import open_store
+
+ACTOR = "cli"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("export_customer", help="everything held about a customer, as one JSON document")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--out", type=Path, help="write the document here (mode 0600) instead of stdout")
+    p.set_defaults(handler=export_customer)
+
+    p = sub.add_parser("delete_customer", help="erase a customer's profile and the text of their messages "
+                       "and tickets (counts for reports stay)")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=delete_customer)
+
+
+def _customer_id(args: argparse.Namespace) -> str:
+    if not valid_customer_id(args.customer_id):
+        raise CliError(f"--customer_id: must be {ID_RULE}")
+    return str(args.customer_id)
+
+
+def _not_found(customer_id: str) -> CliError:
+    return CliError(f"--customer_id: customer {customer_id} not found")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create or replace `path` with mode 0600 (never readable by others, even for a moment)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    except OSError as exc:
+        raise CliError(f"--out: cannot write {path}: {exc.strerror}") from None
+    restrict(path)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+async def export_customer(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    if args.out is not None and args.out.is_dir():
+        raise CliError(f"--out: {args.out} is a directory")
+    store = await open_store(settings)
+    try:
+        doc = await CustomerData(store).export(customer_id, ACTOR)
+    finally:
+        await store.close()
+    if doc is None:
+        raise _not_found(customer_id)
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if args.out is None:
+        print(text, end="")
+    else:
+        write_private(args.out, text)
+        stdout().print(f"exported customer {customer_id} to {args.out}: {len(doc['conversations'])} conversations, "
+                       f"{len(doc['tickets'])} tickets, {len(doc['ratings'])} ratings", markup=False)
+    return 0
+
+
+async def delete_customer(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    result = await _remote_delete(settings, customer_id)
+    if result is None:
+        store = await open_store(settings)
+        try:
+            result = (await CustomerData(store).erase(customer_id, ACTOR)).as_dict()
+        finally:
+            await store.close()
+        if result["status"] == "unknown":
+            raise _not_found(customer_id)
+    if args.json:
+        print_json(result)
+    elif result["status"] == "erased":
+        counts = result["counts"]
+        stdout().print(f"erased customer {customer_id}: {counts['conversations']} conversations, "
+                       f"{counts['messages']} messages, {counts['tickets']} tickets, "
+                       f"{counts['ratings']} ratings", markup=False)
+    else:
+        stdout().print(f"customer {customer_id} was already erased; nothing to do", markup=False)
+    return 0
+
+
+async def _remote_delete(settings: Settings, customer_id: str) -> dict[str, Any] | None:
+    service = running_service(settings)
+    if service is None:
+        return None
+    try:
+        path = f"/api/customers/{urllib.parse.quote(customer_id, safe='')}"
+        status, body = await asyncio.to_thread(service.call, "DELETE", path)
+    except ServiceUnavailable:
+        return None
+    if status == 404:
+        raise _not_found(customer_id)
+    if status >= 400:
+        raise CliError(error_message(status, body))
+    return body
