@@ -52,6 +52,22 @@ SAMPLE_FAQS = [
 ]
 
 
+# The seed's profile (its documented fields: customer_id, name, email, phone, tags, total_orders,
+# total_spent, last_purchase, tickets_count, satisfaction_score), as an operator pastes it.
+SEED_PROFILE = {
+    "customer_id": "C001",
+    "name": "张三",
+    "email": "zhangsan@example.com",
+    "phone": "13800138000",
+    "tags": ["VIP", "高价值客户"],
+    "total_orders": 25,
+    "total_spent": 15000.00,
+    "last_purchase": "2024-01-15",
+    "tickets_count": 3,
+    "satisfaction_score": 4.5,
+}
+
+
 def write_project(
     root: Path, overrides: dict[str, Any] | None = None, faqs: list[dict[str, Any]] | None = None
 ) -> Path:

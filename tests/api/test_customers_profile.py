@@ -11,22 +11,10 @@ from aiohttp.test_utils import TestClient
 from bot.api.keys import SERVICES
 from bot.cli import main
 from bot.csat.model import Rating
-from tests.conftest import auth
+from tests.conftest import SEED_PROFILE, auth
 
-# The seed's documented profile (customer_id, name, email, phone, tags, total_orders, total_spent,
-# last_purchase, tickets_count, satisfaction_score), exactly as an operator pastes it.
-SEED_PROFILE_JSON = """{
-  "customer_id": "C001",
-  "name": "张三",
-  "email": "zhangsan@example.com",
-  "phone": "13800138000",
-  "tags": ["VIP", "高价值客户"],
-  "total_orders": 25,
-  "total_spent": 15000.00,
-  "last_purchase": "2024-01-15",
-  "tickets_count": 3,
-  "satisfaction_score": 4.5
-}"""
+# The seed's documented profile, exactly as an operator pastes it (text, not a dict).
+SEED_PROFILE_JSON = json.dumps(SEED_PROFILE, ensure_ascii=False, indent=2)
 
 
 async def put_raw(client: TestClient, customer_id: str, body: str) -> tuple[int, dict]:

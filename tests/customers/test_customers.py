@@ -9,6 +9,7 @@ from bot.config import AgentsConfig
 from bot.csat.model import Rating
 from bot.customers.service import CustomerService, CustomerUpdate, mask_email, mask_phone, tag_keys
 from bot.store import Store
+from tests.conftest import SEED_PROFILE
 
 
 @pytest.fixture
@@ -114,20 +115,6 @@ def test_config_priority_tags_are_lowercased() -> None:
     assert AgentsConfig(priority_tags=[" VIP ", "vip", "Gold"]).priority_tags == ["vip", "gold"]
 
 
-# The seed's profile (its documented fields: customer_id, name, email, phone, tags, total_orders,
-# total_spent, last_purchase, tickets_count, satisfaction_score), as an operator pastes it.
-SEED_PROFILE = {
-    "customer_id": "C001",
-    "name": "张三",
-    "email": "zhangsan@example.com",
-    "phone": "13800138000",
-    "tags": ["VIP", "高价值客户"],
-    "total_orders": 25,
-    "total_spent": 15000.00,
-    "last_purchase": "2024-01-15",
-    "tickets_count": 3,
-    "satisfaction_score": 4.5,
-}
 
 
 async def test_the_seed_profile_loads_and_derived_fields_are_computed(customers: CustomerService) -> None:
