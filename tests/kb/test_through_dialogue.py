@@ -36,3 +36,15 @@ def test_made_up_customers_never_reach_the_operators_order_hook(settings: Settin
         update={"order_lookup": hook})})
     quiet = throwaway_settings(hooked, tmp_path).integrations.order_lookup
     assert (quiet.url, quiet.token) == (None, None)
+
+
+def test_a_suggestion_counts_only_when_the_bot_offered_it_not_the_common_questions() -> None:
+    from bot.kb.training.through_dialogue import _first_button
+
+    button = {"label": "如何申请退款？", "value": "如何申请退款？"}
+    suggested = {"replies": [{"type": "text", "text": "抱歉…"},
+                             {"type": "buttons", "text": "您是不是想问：", "buttons": [button]}]}
+    common = {"replies": [{"type": "text", "text": "抱歉…"},
+                          {"type": "buttons", "text": "您可以试试这些常见问题：", "buttons": [button]}]}
+    assert _first_button(suggested) == "如何申请退款？"
+    assert _first_button(common) is None and _first_button({"replies": []}) is None

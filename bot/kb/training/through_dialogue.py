@@ -43,6 +43,9 @@ class ThroughDialogueReport:
     turn_p50_ms: float
     turn_p95_ms: float
     e5_alone: dict[str, float] | None
+    # In-scope queries not answered whose first suggestion button ("您是不是想问：") is the expected
+    # entry's question: one tap from the right answer. Not counted in `right`.
+    suggested_first: float = 0.0
     # Every query the service got wrong (in-scope not answered with its entry, out-of-scope
     # answered), so an operator sees which questions to add or reword; only in --json.
     misses: tuple[dict[str, Any], ...] = ()
@@ -57,6 +60,8 @@ class ThroughDialogueReport:
             f"{self.out_of_scope} out-of-scope queries, each a new conversation",
             f"  right answers {pct(self.right)} of in-scope, precision {pct(self.precision)},"
             f" out-of-scope declined {pct(self.oos_declined)}",
+            f"  not answered, but the right question offered first as a button: {pct(self.suggested_first)}"
+            " of in-scope",
             "  routes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.routes.items())),
             f"  tickets opened {self.tickets_opened}, handoffs {self.handoffs}",
             f"  turn latency p50 {self.turn_p50_ms:.1f} ms, p95 {self.turn_p95_ms:.1f} ms",
@@ -98,7 +103,8 @@ async def evaluate_through_dialogue(
     from bot.app import build_services
 
     routes: dict[str, int] = {}
-    right = answered = correct_answers = oos_decl = n_in = n_oos = tickets = handoffs = 0
+    right = answered = correct_answers = oos_decl = n_in = n_oos = tickets = handoffs = suggested = 0
+    by_id = {e.id: e for e in entries}
     lat: list[float] = []
     misses: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="cs-bot-eval-") as tmp:
@@ -122,6 +128,8 @@ async def evaluate_through_dialogue(
                 else:
                     n_in += 1
                     right += faq == expected
+                    if faq is None and _first_button(body) == by_id[expected].question:
+                        suggested += 1
                 correct_answers += faq is not None and faq == expected
                 if faq != expected:
                     top = await services.knowledge_base.search_batched(query, 1)
@@ -146,8 +154,22 @@ async def evaluate_through_dialogue(
         turn_p50_ms=float(np.percentile(lat, 50)) if lat else 0.0,
         turn_p95_ms=float(np.percentile(lat, 95)) if lat else 0.0,
         e5_alone=reference,
+        suggested_first=suggested / max(n_in, 1),
         misses=tuple(misses),
     )
+
+
+def _first_button(body: dict[str, Any]) -> str | None:
+    """The first suggestion offered ("您是不是想问："), not the KB's first questions shown when
+    nothing came close."""
+    from bot.conversation.texts import TEXTS
+
+    common = set(TEXTS["common_questions"].values())
+    for reply in body.get("replies", ()):
+        buttons = reply.get("buttons") if isinstance(reply, dict) else None
+        if buttons and reply.get("text") not in common:
+            return str(buttons[0].get("value"))
+    return None
 
 
 def _e5_alone(
