@@ -123,7 +123,7 @@ def _actions(
     flows = FlowActions(catalog, machine, tickets, escalation, settings.dialogue.slot_attempts, orders)
     actions: dict[str, Action] = {
         "faq": faq_answer,
-        "fallback": Fallback(kb.first_questions),
+        "fallback": Fallback(kb.first_entries),
         "acknowledge": acknowledge,
         "offer_human": offer_human,
         "human_declined": human_declined,

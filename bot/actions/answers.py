@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.actions.base import ActionContext, ActionOutcome
 from bot.conversation.texts import text
 from bot.core.events import Button, Reply
+from bot.kb.faq import FaqEntry
 from bot.nlu.intent_spec import IntentCatalog
 
 
@@ -27,9 +28,11 @@ def suggestions(ctx: ActionContext) -> tuple[Button, ...]:
     """The closest KB questions as buttons; tapping one sends the question, which then matches
     exactly. None for chatter (scored 0) or when nothing comes close."""
     seen: dict[str, Button] = {}
+    lang = ctx.analysis.reply_language
     for r in ctx.analysis.kb_results:
-        if r.score >= SUGGESTION_FLOOR and r.entry.question not in seen:
-            seen[r.entry.question] = Button(r.entry.question, r.entry.question)
+        question = r.entry.question_for(lang)
+        if r.score >= SUGGESTION_FLOOR and question not in seen:
+            seen[question] = Button(question, question)
         if len(seen) == SUGGESTIONS:
             break
     return tuple(seen.values())
@@ -43,8 +46,8 @@ class Fallback:
     """"Please rephrase", with the closest questions as buttons; when nothing comes close
     ("asdkjfh"), the knowledge base's first questions, so the customer still has a way forward."""
 
-    def __init__(self, common_questions: Callable[[int], Sequence[str]] | None = None) -> None:
-        self._common = common_questions
+    def __init__(self, common_entries: Callable[[int], Sequence[FaqEntry]] | None = None) -> None:
+        self._common = common_entries
 
     async def __call__(self, ctx: ActionContext) -> ActionOutcome:
         conv = replace(ctx.conversation, fallback_count=ctx.conversation.fallback_count + 1)
@@ -54,8 +57,9 @@ class Fallback:
         if options:
             replies.append(Reply("buttons", text("did_you_mean", lang), buttons=options))
         elif self._common is not None and (common := self._common(SUGGESTIONS)):
+            questions = [e.question_for(lang) for e in common]
             replies.append(Reply("buttons", text("common_questions", lang),
-                                 buttons=tuple(Button(q, q) for q in common)))
+                                 buttons=tuple(Button(q, q) for q in questions)))
         return ActionOutcome(replies=tuple(replies), conversation=conv)
 
 

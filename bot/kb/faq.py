@@ -23,6 +23,8 @@ ID_RULE = "must be 1-64 letters, digits, '_', '-', '.', ':' and start with a let
 LANGUAGE_REGEX = r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$"  # an answers key
 MAX_QUESTION = 500
 MAX_ANSWER = 8000
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 def _clean(s: str) -> str:
@@ -115,6 +117,14 @@ class FaqEntry(BaseModel):
             or self.answers.get(self.language)
             or next(iter(self.answers.values()))
         )
+
+    def question_for(self, language: str) -> str:
+        """The question as a customer writing `language` would read it on a button: for a Latin-script
+        language, the first similar question without Chinese, Japanese or Korean characters
+        ("How do I get a refund?" for 如何申请退款？), else the question itself."""
+        if language.split("-")[0] in _CJK_LANGUAGES or not _CJK.search(self.question):
+            return self.question
+        return next((q for q in self.similar_questions if q.strip() and not _CJK.search(q)), self.question)
 
     @property
     def texts(self) -> tuple[str, ...]:

@@ -297,9 +297,9 @@ class KnowledgeBase:
     def get(self, faq_id: str) -> FaqEntry | None:
         return self._entries.get(faq_id)
 
-    def first_questions(self, n: int) -> list[str]:
-        """The first `n` questions in the knowledge base's own order (operators list the common ones first)."""
-        return [e.question for e in itertools.islice(self._entries.values(), n)]
+    def first_entries(self, n: int) -> list[FaqEntry]:
+        """The first `n` entries in the knowledge base's own order (operators list the common ones first)."""
+        return list(itertools.islice(self._entries.values(), n))
 
     async def upsert(self, entries: Sequence[FaqEntry]) -> tuple[int, int]:
         async with self._write_lock:

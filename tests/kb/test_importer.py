@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from bot.kb.faq import FaqEntry
 from bot.kb.importer import FaqImportError, ImportReport, read_faq_file, render_rejections
 
 HEADER = ["question", "answer", "category", "tags", "similar_questions"]
@@ -265,3 +266,12 @@ def test_large_csv_with_progress(tmp_path: Path) -> None:
     print(f"\n20,000-row csv read in {elapsed:.2f} s")  # measured, not asserted
     assert len(batch.entries) == n and not batch.rejected
     assert len(calls) == n // 500 + 1 and calls[0] == (500, n) and calls[-1] == (n, n)
+
+
+def test_a_latin_script_reader_gets_the_english_similar_question_on_a_button() -> None:
+    e = FaqEntry(id="r", question="如何申请退款？", similar_questions=("怎么退款", "How do I get a refund?"),
+                 answers={"zh": "在订单页申请。"})
+    assert e.question_for("en") == e.question_for("fr") == "How do I get a refund?"
+    assert e.question_for("zh") == e.question_for("ja") == "如何申请退款？"
+    only_zh = FaqEntry(id="s", question="多久发货？", similar_questions=("几天发货",), answers={"zh": "48 小时。"})
+    assert only_zh.question_for("en") == "多久发货？"  # nothing better to show
