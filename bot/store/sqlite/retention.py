@@ -25,10 +25,17 @@ from bot.store.sqlite.database import Database
 if TYPE_CHECKING:
     from bot.store.sqlite.conversations import ConversationRepo
 
-# Written exactly as the partial index's WHERE, so SQLite uses the index.
+# Written exactly as the partial index's WHERE, which the due queries name (INDEXED BY): left to
+# itself the planner picks conversations_state and walks every closed conversation, purged or not.
+_DUE_INDEX = "conversations INDEXED BY conversations_purge_due"
 _DUE = "state = 'closed' AND (purged_at IS NULL OR purged_at < closed_at)"
 _BATCH = f"SELECT id FROM conversations WHERE id IN (SELECT value FROM json_each(?1)) AND {_DUE}"
 _FINISHED = "('resolved', 'closed', 'cancelled')"
+COUNT_DUE = f"""SELECT COUNT(*) AS conversations,
+    COALESCE(SUM((SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)), 0) AS messages
+    FROM conversations c INDEXED BY conversations_purge_due WHERE {_DUE} AND closed_at < ?1 AND last_message_at < ?1"""
+NEXT_DUE = f"""SELECT id, customer_id, channel FROM {_DUE_INDEX}
+    WHERE {_DUE} AND closed_at < ?1 AND last_message_at < ?1 ORDER BY closed_at LIMIT ?2"""
 _TICKETS = f"SELECT id FROM tickets WHERE conversation_id IN ({_BATCH}) AND status IN {_FINISHED}"
 
 
@@ -39,21 +46,14 @@ class RetentionRepo:
 
     async def due(self, cutoff: str) -> dict[str, int]:
         """How many conversations (and their messages) a purge with this cutoff would blank."""
-        row = await self._db.fetchone(
-            f"""SELECT COUNT(*) AS conversations,
-                       COALESCE(SUM((SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)), 0)
-                         AS messages
-                FROM conversations c WHERE {_DUE} AND closed_at < ?1 AND last_message_at < ?1""", (cutoff,))
+        row = await self._db.fetchone(COUNT_DUE, (cutoff,))
         return {"conversations": row["conversations"], "messages": row["messages"]} if row else {}
 
     async def purge_batch(self, cutoff: str, limit: int) -> dict[str, int]:
         """Blank up to `limit` due conversations in one transaction; the counts of rows changed
         (`conversations` 0: nothing was due)."""
         await self._conversations.drain()  # turns committed before, not half after
-        rows = await self._db.fetchall(
-            f"""SELECT id, customer_id, channel FROM conversations
-                WHERE {_DUE} AND closed_at < ?1 AND last_message_at < ?1 ORDER BY closed_at LIMIT ?2""",
-            (cutoff, limit))
+        rows = await self._db.fetchall(NEXT_DUE, (cutoff, limit))
         if not rows:
             return {"conversations": 0}
         ids = json.dumps([r["id"] for r in rows])
