@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 log = structlog.get_logger(__name__)
-BATCH = 200  # conversations per transaction (~2,000 messages at 10 a conversation)
-PAUSE = 0.005  # seconds between batches: the turns' commits get the write lock
+BATCH = 100  # conversations per transaction (~1,000 messages at 10 a conversation)
+PAUSE = 0.05  # seconds between batches: turns run and commit between them
 INTERVAL = 3600.0  # seconds between runs of the background job
 
 
