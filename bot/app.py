@@ -37,6 +37,7 @@ from bot.core.locks import ConversationLocks
 from bot.core.private import private_dir
 from bot.csat.survey import RatingFlow
 from bot.customers.privacy import CustomerData
+from bot.customers.retention import RetentionPurge
 from bot.customers.service import CustomerService
 from bot.handoff.desk import AgentDesk
 from bot.handoff.queue import HandoffQueue
@@ -232,12 +233,16 @@ async def build_services(
 def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
     sla = SlaMonitor(services.settings, services.store, services.tickets, services.notifier)
     idle = InactivityCloser(services.settings, services.store, services.machine, services.locks)
-    return [
+    jobs = [
         asyncio.create_task(sla.run(), name="sla-monitor"),
         asyncio.create_task(idle.run(), name="inactivity-closer"),
         asyncio.create_task(_presence_job(services), name="presence-and-queue"),
         asyncio.create_task(_kb_feed_job(services), name="kb-change-feed"),
     ]
+    days = services.settings.privacy.retention_days
+    if days is not None:  # privacy.retention_days: at start, then hourly, in batches between turns
+        jobs.append(asyncio.create_task(RetentionPurge(services.store, days).run(), name="retention-purge"))
+    return jobs
 
 
 async def _kb_feed_job(services: Services, every: float = KB_FEED_INTERVAL) -> None:

@@ -244,6 +244,12 @@ class DialogueConfig(_Model):
         return v
 
 
+class PrivacyConfig(_Model):
+    # Closed conversations older than this many days lose their message text and customer input
+    # (the erasure's blanking, by age); counts, times, routes and ratings stay. None: kept forever.
+    retention_days: int | None = Field(None, ge=1, description="days; null = off")
+
+
 class Settings(_Model):
     server: ServerConfig = ServerConfig()
     storage: StorageConfig = StorageConfig()
@@ -255,6 +261,7 @@ class Settings(_Model):
     notifications: NotificationsConfig = NotificationsConfig()
     dialogue: DialogueConfig = DialogueConfig()
     integrations: IntegrationsConfig = IntegrationsConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     # Where relative paths resolve; set by the loader, not by the file.
     root: Path = REPO_ROOT
 

@@ -47,6 +47,9 @@ def test_bot_config_env_selects_the_file(tmp_path: Path) -> None:
         ({"server": {"port": 70000}}, "server.port"),
         ({"agents": {"online_hours": "9-18"}}, "agents.online_hours"),
         ({"storage": {"backend": "postgres"}}, "postgres_dsn is required"),
+        ({"privacy": {"retention_days": -1}}, "privacy.retention_days: Input should be greater than or equal to 1"),
+        ({"privacy": {"retention_days": 0}}, "privacy.retention_days: Input should be greater than or equal to 1"),
+        ({"privacy": {"retention_days": "forever"}}, "privacy.retention_days"),
     ],
 )
 def test_bad_values_name_the_key_path(tmp_path: Path, override: dict, message: str) -> None:
@@ -111,3 +114,11 @@ def test_shipped_config_has_the_seed_shape() -> None:
     assert {"domain", "widget_id"} <= set(raw["channels"]["web"]) and "provider" in raw["channels"]["phone"]
     assert {"new_ticket", "urgent_ticket", "new_message", "channels"} <= set(raw["notifications"])
     assert "enabled" in raw["knowledge_base"]
+
+
+def test_retention_is_off_unless_set(tmp_path: Path) -> None:
+    def days(override: dict) -> int | None:
+        return load_settings(write_project(tmp_path, override), env={}).privacy.retention_days
+
+    assert days({}) is None and days({"privacy": {"retention_days": None}}) is None
+    assert days({"privacy": {"retention_days": 30}}) == 30

@@ -1,4 +1,7 @@
-"""export_customer and delete_customer: a customer's data rights from the command line.
+"""export_customer, delete_customer and purge_expired: customer data rights from the command line.
+
+purge_expired runs the retention purge once (`privacy.retention_days`, or --days) in the
+database itself, with a progress bar on stderr for a long run; --dry-run only counts.
 
 delete_customer asks the running service of this data directory when there is one (it holds the
 customer's conversation locks and caches, which a second process could not clear), else erases in
@@ -15,12 +18,13 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, print_json, stdout
+from bot.cli.common import CliError, print_json, progress_bar, stdout
 from bot.cli.remote import ServiceUnavailable, error_message, running_service
 from bot.config import Settings
 from bot.core.patterns import ID_RULE
 from bot.core.private import FILE_MODE, restrict
 from bot.customers.privacy import CustomerData
+from bot.customers.retention import RetentionPurge
 from bot.customers.service import valid_customer_id
 from bot.store.factory import open_store
 
@@ -38,6 +42,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=delete_customer)
+
+    p = sub.add_parser("purge_expired", help="blank the text of closed conversations older than "
+                       "privacy.retention_days (counts for reports stay)")
+    p.add_argument("--days", type=int, help="override privacy.retention_days for this run (>= 1)")
+    p.add_argument("--dry-run", "--dry_run", dest="dry_run", action="store_true", help="only count what is due")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=purge_expired)
 
 
 def _customer_id(args: argparse.Namespace) -> str:
@@ -119,3 +130,33 @@ async def _remote_delete(settings: Settings, customer_id: str) -> dict[str, Any]
     if status >= 400:
         raise CliError(error_message(status, body))
     return body
+
+
+async def purge_expired(settings: Settings, args: argparse.Namespace) -> int:
+    days = args.days if args.days is not None else settings.privacy.retention_days
+    if args.days is not None and args.days < 1:
+        raise CliError("--days: must be at least 1")
+    if days is None:
+        raise CliError("privacy.retention_days: not set (retention is off); set it or pass --days")
+    store = await open_store(settings)
+    try:
+        purge = RetentionPurge(store, days)
+        if args.json or args.dry_run:
+            report = await purge.purge(dry_run=args.dry_run)
+        else:
+            with progress_bar("purging conversations") as progress:
+                report = await purge.purge(progress=progress)
+    finally:
+        await store.close()
+    if args.json:
+        print_json({"retention_days": days, **report.as_dict()})
+        return 0
+    due, purged = report.due, report.purged
+    if args.dry_run:
+        stdout().print(f"due (closed before {report.cutoff}): {due.get('conversations', 0)} conversations, "
+                       f"{due.get('messages', 0)} messages; nothing written (--dry-run)", markup=False)
+    else:
+        stdout().print(f"purged {purged.get('conversations', 0)} conversations closed before {report.cutoff}: "
+                       f"{purged.get('messages', 0)} messages, {purged.get('tickets', 0)} tickets, "
+                       f"{purged.get('ratings', 0)} ratings ({report.batches} batches)", markup=False)
+    return 0

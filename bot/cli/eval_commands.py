@@ -51,8 +51,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="instead: in-process search and analysis cost per message at --kb-size entries")
     what.add_argument("--erasure", action="store_true",
                       help="instead: time delete_customer's erasure of a customer with --customer-messages messages")
+    what.add_argument("--retention", action="store_true",
+                      help="instead: turn latency while the retention purge blanks --history old messages")
     p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
-    p.add_argument("--history", type=int, default=1_000_000, help="messages seeded with --reports (default 1000000)")
+    p.add_argument("--history", type=int, default=1_000_000,
+                   help="messages seeded with --reports / --retention (default 1000000)")
     p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
     p.add_argument("--customer-messages", "--customer_messages", dest="customer_messages", type=int,
                    default=10_000, help="messages of the erased customer with --erasure (default 10000)")
@@ -170,6 +173,8 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
             return await _bench_search(settings, args)
         if args.erasure:
             return await _bench_erasure(args)
+        if args.retention:
+            return await _bench_retention(args)
         return await _bench_messages(args)
     except BenchError as exc:
         raise CliError(f"bench: {exc}") from None
@@ -181,6 +186,21 @@ async def _bench_erasure(args: argparse.Namespace) -> int:
     if not 1 <= args.customer_messages <= 1_000_000:
         raise CliError("--customer-messages: between 1 and 1000000")
     report = await run(args.customer_messages)
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(render(report), markup=False)
+    return 0
+
+
+async def _bench_retention(args: argparse.Namespace) -> int:
+    from benchmarks.retention import render, run
+
+    if not 1_000 <= args.history <= 5_000_000:
+        raise CliError("--history: between 1000 and 5000000")
+    if not 1 <= args.concurrency <= 1024:
+        raise CliError("--concurrency: between 1 and 1024")
+    report = await run(args.history, args.concurrency)
     if args.json:
         print_json(report)
     else:

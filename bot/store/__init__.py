@@ -21,6 +21,7 @@ from bot.store.protocols import (
     ProcessedMessages,
     RatingStore,
     ReportStore,
+    RetentionStore,
     TicketStore,
 )
 
@@ -40,6 +41,7 @@ class Store:
     reports: ReportStore
     handoffs: HandoffStore
     customer_data: CustomerDataStore
+    retention: RetentionStore
 
     async def close(self) -> None:
         await self.conversations.drain()

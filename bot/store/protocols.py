@@ -223,6 +223,21 @@ class CustomerDataStore(Protocol):
     async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None: ...
 
 
+class RetentionStore(Protocol):
+    """The retention purge: closed conversations older than a cutoff lose their customer text
+    (the erasure's list), in batches of short transactions; each is purged once."""
+
+    async def due(self, cutoff: str) -> dict[str, int]:
+        """{conversations, messages} a purge with this cutoff would blank."""
+        ...
+
+    async def purge_batch(self, cutoff: str, limit: int) -> dict[str, int]:
+        """One transaction of up to `limit` conversations; counts of rows changed."""
+        ...
+
+    async def checkpoint(self) -> None: ...
+
+
 class RatingStore(Protocol):
     """CSAT ratings."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,35 @@ def test_delete_erases_then_is_idempotent(config_path: Path, capsys: pytest.Capt
     assert run(config_path, "delete_customer", "--customer_id", "c-78") == 0
     assert "already erased" in capsys.readouterr().out
     assert run(config_path, "export_customer", "--customer_id", "c-78") == 2
+
+
+async def _age_and_close(config: Path, days: int) -> None:
+    store = await open_store(load_settings(config, env={}))
+    try:
+        ts = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+        await store.db.execute("UPDATE conversations SET state = 'closed', closed_at = ?1, last_message_at = ?1", (ts,))
+    finally:
+        await store.close()
+
+
+def test_purge_expired_counts_with_dry_run_then_purges_once(config_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_seed(config_path, "c-old"))
+    asyncio.run(_age_and_close(config_path, 40))
+    capsys.readouterr()
+    assert run(config_path, "purge_expired", "--days", "30", "--dry-run", "--json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["dry_run"] and doc["due"] == {"conversations": 1, "messages": 1} and doc["purged"] == {}
+    assert asyncio.run(_texts(config_path)) == [SECRET]
+    assert run(config_path, "purge_expired", "--days", "30") == 0
+    assert "purged 1 conversations" in capsys.readouterr().out
+    assert asyncio.run(_texts(config_path)) == [""]
+    assert run(config_path, "purge_expired", "--days", "30", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["purged"] == {}
+
+
+def test_purge_expired_needs_retention_or_days(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_path, "purge_expired") == 2
+    assert "privacy.retention_days: not set" in capsys.readouterr().err
+    assert run(config_path, "purge_expired", "--days", "0") == 2
+    assert capsys.readouterr().err.strip() == "error: --days: must be at least 1"

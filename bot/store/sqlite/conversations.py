@@ -112,6 +112,13 @@ class ConversationRepo:
         for key in [k for k in self._latest if k[0] == customer_id]:
             del self._latest[key]
 
+    def forget_conversations(self, keys: list[tuple[str, str, str]]) -> None:
+        """Drop cached conversations by (customer_id, channel, id) (after a retention purge)."""
+        for customer_id, channel, conversation_id in keys:
+            cached = self._latest.get((customer_id, channel))
+            if cached is not None and cached.id == conversation_id:
+                del self._latest[(customer_id, channel)]
+
     async def latest_for(self, customer_id: str, channel: str) -> Conversation | None:
         cached = self._latest.get((customer_id, channel))
         if cached is not None:

@@ -147,6 +147,30 @@ async def _changed(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
     return cur.rowcount
 
 
+async def blank_text(conn: aiosqlite.Connection, convs: str, tickets: str, ratings: str,
+                     params: tuple[Any, ...]) -> dict[str, int]:
+    """Blank the customer text of the conversations the subquery `convs` selects: message bodies,
+    decision and handoff reasons, slots; the tickets `tickets` selects (title, description,
+    resolution, comments) and the ratings `ratings` (a WHERE clause) keeps (comments). Rows, times,
+    routes, scores and statuses stay. The erasure (one customer) and the retention purge (closed
+    conversations by age) both blank through here, so what is "the customer's text" is said once."""
+    return {
+        "messages": await _changed(conn, f"UPDATE messages SET text = '' WHERE conversation_id IN ({convs})", params),
+        "decisions": await _changed(
+            conn, f"UPDATE decisions SET reason = '' WHERE conversation_id IN ({convs})", params),
+        "ticket_events": await _changed(
+            conn, f"UPDATE ticket_events SET comment = NULL WHERE ticket_id IN ({tickets})", params),
+        "tickets": await _changed(
+            conn, f"UPDATE tickets SET title = '', description = '', resolution = NULL WHERE id IN ({tickets})",
+            params),
+        "ratings": await _changed(conn, f"UPDATE ratings SET comment = NULL WHERE {ratings}", params),
+        "handoffs": await _changed(
+            conn, f"UPDATE handoffs SET reason = '' WHERE conversation_id IN ({convs})", params),
+        "conversations": await _changed(
+            conn, f"UPDATE conversations SET slots = '{{}}', handoff_reason = NULL WHERE id IN ({convs})", params),
+    }
+
+
 async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor: str) -> dict[str, int]:
     anon = ANON_PREFIX + uuid.uuid4().hex
     now = now_iso()
@@ -155,27 +179,18 @@ async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor
     await conn.execute(
         "INSERT INTO customers (id, first_channel, created_at, updated_at) VALUES (?, ?, ?, ?)",
         (anon, found["first_channel"], found["created_at"], now))
-    counts = {
-        "messages": await _changed(conn, f"UPDATE messages SET text = '' WHERE conversation_id IN ({_CONVS})", p[:1]),
-        "decisions": await _changed(
-            conn, f"UPDATE decisions SET reason = '' WHERE conversation_id IN ({_CONVS})", p[:1]),
-        "ticket_events": await _changed(
-            conn, f"UPDATE ticket_events SET comment = NULL WHERE ticket_id IN ({_TICKETS})", p[:1]),
-        "tickets": await _changed(
-            conn, f"""UPDATE tickets SET customer_id = ?2, title = '', description = '', resolution = NULL
-                      WHERE id IN ({_TICKETS})""", p[:2]),
-        "ratings": await _changed(
-            conn, f"""UPDATE ratings SET customer_id = ?2, comment = NULL
-                      WHERE customer_id = ?1 OR conversation_id IN ({_CONVS})""", p[:2]),
-        "handoffs": await _changed(
-            conn, "UPDATE handoffs SET customer_id = ?2, reason = '' WHERE customer_id = ?1", p[:2]),
-        # States and times stay as they were (closing them here would move the reports' durations);
-        # an open one is closed by the inactivity job like any other, the customer starts afresh.
-        "conversations": await _changed(
-            conn, """UPDATE conversations SET customer_id = ?2, slots = '{}', handoff_reason = NULL
-                     WHERE customer_id = ?1""", p[:2]),
-        "processed_messages": await _changed(conn, "DELETE FROM processed_messages WHERE customer_id = ?", p[:1]),
-    }
+    counts = await blank_text(conn, _CONVS, _TICKETS, f"customer_id = ?1 OR conversation_id IN ({_CONVS})", p[:1])
+    # Then the rows move to the anonymous id (the tickets before the conversations: their scope
+    # reads the conversations' customer). States and times stay as they were (closing them here
+    # would move the reports' durations); an open one is closed by the inactivity job like any
+    # other, the customer starts afresh.
+    await conn.execute(f"UPDATE tickets SET customer_id = ?2 WHERE id IN ({_TICKETS})", p[:2])
+    await conn.execute(
+        f"UPDATE ratings SET customer_id = ?2 WHERE customer_id = ?1 OR conversation_id IN ({_CONVS})", p[:2])
+    await conn.execute("UPDATE handoffs SET customer_id = ?2 WHERE customer_id = ?1", p[:2])
+    await conn.execute("UPDATE conversations SET customer_id = ?2 WHERE customer_id = ?1", p[:2])
+    counts["processed_messages"] = await _changed(
+        conn, "DELETE FROM processed_messages WHERE customer_id = ?", p[:1])
     await conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
     await conn.execute(
         "INSERT INTO privacy_events (subject, kind, actor, detail, created_at) VALUES (?, 'erased', ?, ?, ?)",
@@ -183,5 +198,5 @@ async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor
     return counts
 
 
-__all__ = ["ANON_PREFIX", "CustomerDataRepo", "subject"]
+__all__ = ["ANON_PREFIX", "CustomerDataRepo", "blank_text", "subject"]
 

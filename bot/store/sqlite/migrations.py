@@ -312,4 +312,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX processed_messages_customer ON processed_messages(customer_id);
         """,
     ),
+    (
+        31,
+        """
+        -- Retention (issue 14.4): a closed conversation whose text was purged carries the time.
+        -- The partial index holds only closed conversations not purged since they last closed
+        -- (a re-opened and re-closed one comes back), so each run seeks the due ones and never
+        -- rescans what is done. Tickets and ratings by conversation: the purge's (and the
+        -- erasure's) scope is a set of conversations.
+        ALTER TABLE conversations ADD COLUMN purged_at TEXT;
+        CREATE INDEX conversations_purge_due ON conversations(closed_at)
+            WHERE state = 'closed' AND (purged_at IS NULL OR purged_at < closed_at);
+        CREATE INDEX tickets_conversation ON tickets(conversation_id);
+        CREATE INDEX ratings_conversation ON ratings(conversation_id);
+        """,
+    ),
 )

@@ -15,6 +15,7 @@ from bot.store.sqlite.faqs import FaqRepo
 from bot.store.sqlite.handoffs import HandoffRepo
 from bot.store.sqlite.ratings import RatingRepo
 from bot.store.sqlite.reports import ReportRepo
+from bot.store.sqlite.retention import RetentionRepo
 from bot.store.sqlite.tickets import TicketRepo
 
 SQLITE_FILE = "bot.sqlite3"
@@ -37,6 +38,7 @@ def sqlite_store(db: Database) -> Store:
         reports=ReportRepo(db),
         handoffs=HandoffRepo(db),
         customer_data=CustomerDataRepo(db, customers, conversations),
+        retention=RetentionRepo(db, conversations),
     )
 
 
