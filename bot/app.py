@@ -33,6 +33,7 @@ from bot.config import ConfigError, Settings
 from bot.conversation.inactivity import InactivityCloser
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.manager import DialogueManager
+from bot.core import periodic
 from bot.core.locks import ConversationLocks
 from bot.core.private import private_dir
 from bot.csat.survey import RatingFlow
@@ -247,20 +248,14 @@ def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
 
 async def _kb_feed_job(services: Services, every: float = KB_FEED_INTERVAL) -> None:
     """FAQ edits made elsewhere (CLI, another worker) reach this service's index within a second."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await services.knowledge_base.refresh()
-        except Exception:  # a bad round must not stop the job
-            log.exception("kb_feed_failed")
+    await periodic.every(every, services.knowledge_base.refresh, failed="kb_feed_failed", wait_first=True)
 
 
 async def _presence_job(services: Services, every: float = PRESENCE_INTERVAL) -> None:
     """Idle agents go away (agents.auto_away_after), then waiting handoffs get any free seat."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await services.agents.sweep_presence()
-            await services.handoff.drain_queue()
-        except Exception:  # a bad round must not stop the job
-            log.exception("presence_job_failed")
+
+    async def round_() -> None:
+        await services.agents.sweep_presence()
+        await services.handoff.drain_queue()
+
+    await periodic.every(every, round_, failed="presence_job_failed", wait_first=True)

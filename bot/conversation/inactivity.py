@@ -6,11 +6,12 @@ conversation queued for or handled by a human stays open until the human closes 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
+
+from bot.core.periodic import every
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -45,9 +46,4 @@ class InactivityCloser:
         return closed
 
     async def run(self, interval: float = 60.0) -> None:
-        while True:
-            try:
-                await self.close_idle()
-            except Exception:  # keep the job alive; the next round retries
-                log.exception("inactivity_job_failed")
-            await asyncio.sleep(interval)
+        await every(interval, self.close_idle, failed="inactivity_job_failed")

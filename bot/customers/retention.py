@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bot.core.periodic import every
+
 if TYPE_CHECKING:
     from bot.store import Store
 
@@ -74,9 +76,4 @@ class RetentionPurge:
 
     async def run(self, interval: float = INTERVAL) -> None:
         """The background job: a run at start, then every `interval` seconds."""
-        while True:
-            try:
-                await self.purge()
-            except Exception:  # keep the job alive; the next round retries
-                log.exception("retention_job_failed")
-            await asyncio.sleep(interval)
+        await every(interval, self.purge, failed="retention_job_failed")

@@ -6,12 +6,12 @@ are flagged by the ticket service in the same transaction and announced the same
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
 
+from bot.core.periodic import every
 from bot.tickets.breach import Breach, announce
 from bot.tickets.changes import SLA_ACTOR
 from bot.tickets.sla_clock import CLOCKS, iso
@@ -36,12 +36,7 @@ class SlaMonitor:
 
     async def run(self, interval: float = 30.0) -> None:
         """Check for breaches every `interval` seconds until cancelled."""
-        while True:
-            try:
-                await self.check_once()
-            except Exception:
-                log.exception("sla_check_failed")
-            await asyncio.sleep(interval)
+        await every(interval, self.check_once, failed="sla_check_failed")
 
     async def check_once(self, now: datetime | None = None) -> list[Breach]:
         """Flag every running clock past its due time (each breach once) and announce it."""
