@@ -50,13 +50,15 @@ def bench_search(settings: Settings, kb_size: int, queries: int, *, progress: Pr
     total = [a + b for a, b in zip(search, analysis, strict=True)]
     return {
         "entries": kb_size, "queries": len(messages), "index_seconds": round(index_seconds, 1),
+        "second_stage": retriever.second_stage,
         "search": _ms(search), "language_sentiment_intent": _ms(analysis), "pipeline": _ms(total),
     }
 
 
 def render(report: dict[str, Any]) -> str:
     lines = [f"{report['queries']:,} messages, one at a time, knowledge base of {report['entries']:,} FAQs "
-             f"(indexed in {report['index_seconds']} s)"]
+             f"(indexed in {report['index_seconds']} s), "
+             + ("both stages" if report.get("second_stage") else "first stage only")]
     for key, label in (("search", "search"), ("language_sentiment_intent", "language+sentiment+intent"),
                        ("pipeline", "whole pipeline")):
         r = report[key]

@@ -51,6 +51,15 @@ def test_bench_search_reports_latency_percentiles(config_path: Path, capsys) -> 
     assert report["pipeline"]["p50_ms"] >= report["search"]["p50_ms"]
 
 
+def test_bench_search_first_stage_only_says_so(config_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    code = main(["--config", str(config_path), "bench", "--search", "--first-stage-only", "--kb-size", "50",
+                 "--messages", "20"])
+    assert code == 0
+    assert "first stage only" in capsys.readouterr().out
+
+
 def test_bench_rejects_a_tiny_kb(config_path: Path, capsys) -> None:
     from bot.cli import main
 
