@@ -26,24 +26,21 @@ import numpy as np
 import structlog
 
 from bot.config import Settings
-from bot.kb import semantic as semantic_mod
 from bot.kb.batch import SearchBatcher
 from bot.kb.chroma_index import ChromaIndex
 from bot.kb.embedding import Embedder
 from bot.kb.faq import FaqEntry
 from bot.kb.kept_vectors import KeptVectors, repair_index, same_rows
-from bot.kb.operating_point import OperatingPoint, PointFile, content_key
+from bot.kb.operating_point import OperatingPoint, PointFile
 from bot.kb.results import TYPO_ANSWER_BAR, KBResult, confident, corrected
 from bot.kb.retriever import KBHit, Retriever
 from bot.kb.search_setup import make_retriever, make_search
+from bot.kb.second_stage import SecondStage
+from bot.kb.tokenize import is_cjk
 from bot.kb.typos import TypoRescue
 
 Progress = Callable[[int, int], None]
 _EMBED_BATCH = 256
-# More uncached second-stage texts than this are embedded in the background at open (minutes at
-# 10k FAQs on two cores); until then the first stage answers alone.
-_INLINE_SEMANTIC = 2000
-_INLINE_CALIBRATION = 100  # entries
 log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
@@ -80,8 +77,8 @@ class KnowledgeBase:
         self._batcher = SearchBatcher(self._search.search_many, getattr(retriever.embedder, "aembed", None))
         self._background: set[asyncio.Task[None]] = set()
         self._seq = 0  # the last change-feed entry this KB has applied
-        self._recalibrating: asyncio.Task[None] | None = None
-        self._points = PointFile(settings.data_dir / "operating_point.json")
+        points = PointFile(settings.data_dir / "operating_point.json")
+        self._stage = SecondStage(self._search, points, lambda: self._entries, self._spawn)
         self._kept = KeptVectors(settings.data_dir, retriever.embedder.name)
         self._index_checked = False  # Chroma was compared with the entries (and repaired)
         self.defer_index = False  # writes leave Chroma to the next check (see the module docstring)
@@ -168,84 +165,13 @@ class KnowledgeBase:
         await asyncio.to_thread(self._kept.keep, entries, [vectors[e.id] for e in entries], entries)
         self._search.clear_texts()
         self._search.put_texts(entries)
-        await self._load_semantic(entries, progress)
-
-    async def _load_semantic(self, entries: list[FaqEntry], progress: Progress | None) -> None:
-        """Second-stage vectors for every entry (cached ones are free), then the operating point."""
-        sem = self._search.semantic
-        if sem is None:
-            return
-        if len(entries) * 3 > _INLINE_SEMANTIC and not await asyncio.to_thread(self._mostly_cached, entries):
-            log.info("kb_second_stage_background", entries=len(entries))
-            self._spawn(self._embed_semantic(entries, None))
-            return
-        await self._embed_semantic(entries, progress)
-
-    def _mostly_cached(self, entries: list[FaqEntry]) -> bool:
-        sem = self._search.semantic
-        assert sem is not None
-        sample = entries[:: max(1, len(entries) // 50)]
-        return sem.cached_share(sample) > 0.9
-
-    async def _embed_semantic(self, entries: list[FaqEntry], progress: Progress | None) -> None:
-        sem = self._search.semantic
-        assert sem is not None
-        ids: list[str] = []
-        vecs: list[tuple[np.ndarray, np.ndarray]] = []
-        for s in range(0, len(entries), _EMBED_BATCH):
-            chunk = entries[s : s + _EMBED_BATCH]
-            vecs.extend(await asyncio.to_thread(sem.vectors_for, chunk))
-            ids.extend(e.id for e in chunk)
-            if progress:
-                progress(min(s + _EMBED_BATCH, len(entries)), len(entries))
-        # Entries edited while this ran were indexed by upsert/delete already; keep theirs.
-        keep = [(i, v) for i, v in zip(ids, vecs, strict=True) if self._entries.get(i) is not None]
-        fresh = {e.id for e in entries}
-        sem.put([i for i, _ in keep], [v for _, v in keep], replace=True)
-        for faq_id, e in self._entries.items():
-            if faq_id not in fresh:
-                sem.put([faq_id], sem.vectors_for([e]))
-        await self._save_semantic_cache()
-        await asyncio.to_thread(self._calibrate_or_reuse)
-
-    async def _save_semantic_cache(self) -> None:
-        """Persist the second-stage vectors of the current entries: the next start reuses them."""
-        sem = self._search.semantic
-        assert sem is not None
-        texts = [t for e in self._entries.values() for part in semantic_mod.entry_texts(e) for t in part]
-        await asyncio.to_thread(sem.save_cache, texts)
-
-    def _calibrate_or_reuse(self) -> None:
-        """The point saved for exactly this content, else a fresh calibration (about half a second
-        per 100 questions) saved for the next open."""
-        key = content_key(self._entries.values())
-        self._search.point = self._points.reuse_or_calibrate(key, self._search.calibrate)
+        await self._stage.load(entries, progress)
 
     def _spawn(self, coro: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
-
-    async def _recalibrate(self) -> None:
-        """Recalibrate after an edit: at once for a small KB (well under a second), else in the
-        background, one run covering a burst of edits."""
-        if self._search.semantic is None:
-            return
-        # The key is taken here, on the event loop where the entries change; the next open reuses it.
-        if len(self._entries) <= _INLINE_CALIBRATION:
-            key = content_key(self._entries.values())
-            await asyncio.to_thread(self._points.calibrate, key, self._search.calibrate)
-            return
-        if self._recalibrating and not self._recalibrating.done():
-            return
-
-        async def run() -> None:
-            await asyncio.sleep(0.05)
-            key = content_key(self._entries.values())
-            await asyncio.to_thread(self._points.calibrate, key, self._search.calibrate)
-
-        self._recalibrating = self._spawn(run())
 
     async def settled(self) -> None:
         """Wait for background second-stage indexing and recalibration (CLI commands, tests)."""
@@ -332,8 +258,8 @@ class KnowledgeBase:
         if sem is not None and sem_vecs is not None:
             sem.put([e.id for e in entries], sem_vecs)
             if persist:  # else the first start's FAQ-file sync was re-embedded at the second start
-                await self._save_semantic_cache()
-            await self._recalibrate()
+                await self._stage.save_cache()
+            await self._stage.recalibrate()
 
     async def delete(self, faq_id: str) -> bool:
         async with self._write_lock:
@@ -344,7 +270,7 @@ class KnowledgeBase:
                 await self._ensure_index()
                 await asyncio.to_thread(self._index.delete, faq_id)
             dropped = self._drop(faq_id)
-            await self._recalibrate()
+            await self._stage.recalibrate()
             return dropped or found
 
     def _drop(self, faq_id: str) -> bool:
@@ -391,7 +317,7 @@ class KnowledgeBase:
             for fid in gone:
                 self._drop(fid)
             if gone:
-                await self._recalibrate()
+                await self._stage.recalibrate()
             if fresh or gone:
                 log.info("kb_refreshed", updated=len(fresh), deleted=len(gone))
             return len(changes)
@@ -417,7 +343,7 @@ class KnowledgeBase:
         if not query.strip():
             return self.search(query, k)
         results = self._results(await self._batcher.search(query, k))
-        if confident(results):
+        if confident(results) or not is_cjk(query):  # only Chinese has homophone typos: no thread hop
             return results
         # A miss in Chinese may be a homophone typo ("退宽"): ask again with the KB's own word.
         fixed = await asyncio.to_thread(self._typos.correct, query)
