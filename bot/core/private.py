@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -30,6 +32,22 @@ def private_file(path: Path) -> Path:
     os.close(fd)
     restrict(path)
     return path
+
+
+@contextlib.contextmanager
+def replace_privately(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Write `path` whole or not at all, owner-only: a 0600 temporary file beside it, renamed over
+    it when the block ends (readers never see half a file), removed if the block fails."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def restrict(path: Path) -> None:

@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.private import replace_privately
+
 FILE_NAME = "service.json"
 
 
@@ -31,11 +33,8 @@ class ServiceAddress:
 
 def write(data_dir: Path, host: str, port: int) -> Path:
     path = data_dir / FILE_NAME
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with replace_privately(path, "w") as fh:  # readers never see half a file
         json.dump({"pid": os.getpid(), "host": host, "port": port}, fh)
-    os.replace(tmp, path)  # readers never see half a file
     return path
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from bot.config import EmbeddingConfig
-from bot.core.private import FILE_MODE, private_dir
+from bot.core.private import private_dir, replace_privately
 from bot.kb.tokenize import char_bigrams, is_cjk, normalize, words
 
 log = logging.getLogger(__name__)
@@ -115,11 +114,8 @@ def _save_matrix(cache_dir: Path, model: Path, sif_a: float, vectors: np.ndarray
     try:
         target = _matrix_file(cache_dir, model, sif_a)
         private_dir(cache_dir)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
+        with replace_privately(target) as fh:
             np.save(fh, vectors, allow_pickle=False)
-        os.replace(tmp, target)
         for old in cache_dir.glob(f"{model.stem}-*.npy"):  # another version of the model
             if old != target:
                 old.unlink(missing_ok=True)

@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 from pathlib import Path
 
 import jieba
 import numpy as np
 
-from bot.core.private import FILE_MODE, private_dir
+from bot.core.private import private_dir, replace_privately
 
 FILE_NAME = "jieba_dict.bin"
 _FORMAT = 1
@@ -51,17 +50,10 @@ def _read(path: Path, source: dict[str, object]) -> tuple[dict[str, int], int] |
 
 def _write(path: Path, source: dict[str, object], freq: dict[str, int], total: int) -> None:
     header = {**source, "count": len(freq), "total": total}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(header).encode() + b"\n")
-            fh.write(np.fromiter(freq.values(), dtype="<i8", count=len(freq)).tobytes())
-            fh.write("\n".join(freq).encode("utf-8"))
-        os.replace(tmp, path)
-    except OSError:  # a read-only data directory: jieba's own cache still works
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    with contextlib.suppress(OSError), replace_privately(path) as fh:  # read-only dir: jieba's own cache works
+        fh.write(json.dumps(header).encode() + b"\n")
+        fh.write(np.fromiter(freq.values(), dtype="<i8", count=len(freq)).tobytes())
+        fh.write("\n".join(freq).encode("utf-8"))
 
 
 def load_dictionary(cache_dir: Path, tokenizer: jieba.Tokenizer | None = None) -> None:

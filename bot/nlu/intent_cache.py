@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import structlog
+
+from bot.core.private import replace_privately
 
 FILE_NAME = "intent_model.npz"
 _FORMAT = 1  # bump when the compiled layout or an analyzer changes
@@ -51,12 +52,9 @@ def save(path: Path, key: str, blocks: list[tuple[dict[str, int], np.ndarray]], 
          intercept: np.ndarray, coef_t: np.ndarray, coef_dense: np.ndarray) -> None:
     vocabs = [json.dumps(v, ensure_ascii=False) for v, _ in blocks]
     idfs = {f"idf{i}": idf for i, (_, idf) in enumerate(blocks)}
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
+    with replace_privately(path) as fh:  # a crash mid-write leaves the old file or none, never half of one
         np.savez(fh, key=np.array(key), classes=np.array(list(classes)), vocabs=np.array(vocabs),
                  intercept=intercept, coef_t=coef_t, coef_dense=coef_dense, **idfs)
-    os.replace(tmp, path)  # a crash mid-write leaves the old file or none, never half of one
 
 
 Loaded = tuple[list[tuple[dict[str, int], np.ndarray]], tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]
