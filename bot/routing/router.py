@@ -99,8 +99,9 @@ def human_request(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision
     return None
 
 
-# How sure the KB must be before an angry complaint is answered instead of ticketed.
-ANGRY_ANSWER_SCORE = 0.8
+# A near-certain FAQ match: an angry complaint it answers gets the answer instead of a ticket, and
+# an order question with its number gets it instead of the no-hook guidance.
+NEAR_CERTAIN = 0.8
 
 
 def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
@@ -115,7 +116,7 @@ def complaint(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | N
         # a complaint said angrily opens a ticket over a matching FAQ.
         return None
     m = a.faq_match
-    if m is not None and m.score >= max(p.threshold, ANGRY_ANSWER_SCORE):
+    if m is not None and m.score >= max(p.threshold, NEAR_CERTAIN):
         # "网速慢得要死…你们管不管！" is angry, yet the KB holds the fix: answer it, apologise and
         # offer a human at once, rather than a ticket number and a queue for a solved problem.
         return Decision("faq", "answer_and_offer_human",
@@ -175,7 +176,7 @@ def _lookup_ready(a: Analysis, p: RoutingPolicy, flow: str) -> bool:
     # Without a hook the flow can only say where to look: a near-certain FAQ answer ("给137…充的钱
     # 怎么还没到" → the top-up FAQ) is worth more, a loose one (a refund entry for "订单…到哪了") is not.
     m = a.faq_match
-    return p.order_lookup or m is None or m.score < ANGRY_ANSWER_SCORE
+    return p.order_lookup or m is None or m.score < NEAR_CERTAIN
 
 
 def transactional(a: Analysis, conv: Conversation, p: RoutingPolicy) -> Decision | None:
