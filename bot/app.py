@@ -7,7 +7,7 @@ so both run exactly the same code. No module-level singletons: everything hangs 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -27,8 +27,14 @@ from bot.actions.escalation import EscalationActions
 from bot.actions.flows import FlowActions
 from bot.actions.orders import OrderAnswers
 from bot.agents.directory import AgentDirectory
-from bot.channels.outbox import Outbox
+from bot.channels.api_channel import ApiChannel
+from bot.channels.delivery import Delivery
+from bot.channels.outbox import OutboxItem
 from bot.channels.push import CustomerPush
+from bot.channels.registry import ChannelRegistry
+from bot.channels.sockets import SocketChannel, SocketHub
+from bot.channels.tokens import CustomerTokens, load_key
+from bot.channels.webhook import Webhook
 from bot.config import ConfigError, Settings
 from bot.conversation.inactivity import InactivityCloser
 from bot.conversation.machine import ConversationMachine
@@ -41,6 +47,7 @@ from bot.customers.privacy import CustomerData
 from bot.customers.retention import RetentionPurge
 from bot.customers.service import CustomerService
 from bot.handoff.desk import AgentDesk
+from bot.handoff.live import ConsoleEvents
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.seats import Seats
 from bot.handoff.signals import ChangeFeed
@@ -79,7 +86,11 @@ class Services:
     runtime: Runtime
     machine: ConversationMachine
     locks: ConversationLocks
-    outbox: Outbox
+    channels: ChannelRegistry
+    delivery: Delivery
+    sockets: SocketHub
+    console_events: ConsoleEvents
+    tokens: CustomerTokens
     notifier: Notifier
     tickets: TicketService
     agents: AgentDirectory
@@ -102,10 +113,10 @@ class HandoffGraph:
 
 def build_handoff(
     settings: Settings, store: Store, agents: AgentDirectory, customers: CustomerService, tickets: TicketService,
-    machine: ConversationMachine, locks: ConversationLocks, outbox: Outbox,
+    machine: ConversationMachine, locks: ConversationLocks, delivery: Delivery,
 ) -> HandoffGraph:
     """The customer side (queue), the agent side (desk) and the CSAT survey, sharing the seats."""
-    push = CustomerPush(store.messages, outbox)
+    push = CustomerPush(store.messages, delivery)
     changes = ChangeFeed()
     handoff_tickets = HandoffTickets(tickets)
     seats = Seats(store, agents, machine, push, handoff_tickets, changes)
@@ -184,12 +195,15 @@ async def build_services(
                 await sync_faq_file(settings, kb)
             machine = ConversationMachine()
             locks = ConversationLocks()
-            outbox = Outbox()
+            sockets, console_events = SocketHub(), ConsoleEvents()
+            webhook = _callback(settings)
+            channels = _channels(store, sockets, webhook)
+            delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events))
             notifier = LogNotifier()
             tickets = TicketService(settings, store, notifier)
             agents = AgentDirectory(settings, store)
             customers = CustomerService(store)
-            h = build_handoff(settings, store, agents, customers, tickets, machine, locks, outbox)
+            h = build_handoff(settings, store, agents, customers, tickets, machine, locks, delivery)
             handoff, desk, survey, push = h.queue, h.desk, h.survey, h.push
             pipeline, catalog = load_pipeline(settings, kb)
             policy = RoutingPolicy.from_settings(settings, catalog, machine)
@@ -209,7 +223,8 @@ async def build_services(
             dialogue = DialogueManager(settings, store, kb, pipeline, policy, machine, actions)
             runtime = Runtime(store, dialogue, locks)
             services = Services(
-                settings, store, kb, pipeline, dialogue, runtime, machine, locks, outbox, notifier,
+                settings, store, kb, pipeline, dialogue, runtime, machine, locks, channels, delivery, sockets,
+                console_events, CustomerTokens(load_key(settings.data_dir)), notifier,
                 tickets, agents, customers, handoff, desk, survey, push, Reports(settings, store),
                 CustomerData(store, locks, forget=(runtime.forget_customer,)),
             )
@@ -221,6 +236,9 @@ async def build_services(
                 for job in jobs:
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
+                await delivery.close()
+                if webhook is not None:
+                    await webhook.close()
                 if llm_client is not None:
                     await llm_client.aclose()
                 if order_lookup is not None:
@@ -231,6 +249,36 @@ async def build_services(
         await store.close()
 
 
+def _callback(settings: Settings) -> Webhook | None:
+    """channels.app.callback_url, signed with callback_secret; both or neither."""
+    app = settings.channels.app
+    if app.callback_url and app.callback_secret:
+        return Webhook(app.callback_url, app.callback_secret)
+    return None
+
+
+def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None) -> ChannelRegistry:
+    """The connectors this release has; channels registered with add_channel resolve by type."""
+    registry = ChannelRegistry(store.channels)
+    registry.add(ApiChannel("api", webhook))
+    registry.add(SocketChannel("web", sockets))
+    registry.add(SocketChannel("app", sockets, webhook))
+    return registry
+
+
+def _dead_letter_notice(store: Store, console_events: ConsoleEvents) -> Callable[[OutboxItem, str], Awaitable[None]]:
+    """A message that could not be delivered shows on the console of the agent of that chat."""
+
+    async def notice(item: OutboxItem, reason: str) -> None:
+        conv = await store.conversations.get(item.conversation_id)
+        console_events.publish(conv.agent_id if conv else None, {
+            "type": "undelivered", "conversation_id": item.conversation_id, "outbox_id": item.id,
+            "reason": reason,
+        })
+
+    return notice
+
+
 def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
     sla = SlaMonitor(services.settings, services.store, services.tickets, services.notifier)
     idle = InactivityCloser(services.settings, services.store, services.machine, services.locks)
@@ -239,6 +287,7 @@ def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
         asyncio.create_task(idle.run(), name="inactivity-closer"),
         asyncio.create_task(_presence_job(services), name="presence-and-queue"),
         asyncio.create_task(_kb_feed_job(services), name="kb-change-feed"),
+        asyncio.create_task(services.delivery.run(), name="outbox-delivery"),
     ]
     days = services.settings.privacy.retention_days
     if days is not None:  # privacy.retention_days: at start, then hourly, in batches between turns

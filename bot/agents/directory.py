@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -69,6 +70,7 @@ class AgentDirectory:
         # Agents set away by the idle sweep (not by themselves): activity brings them back.
         self._auto_away: set[str] = set()
         self._parse_cache: dict[tuple[str, str], frozenset[str]] = {}
+        self._online, self._online_checked = False, -1e9
 
     async def add(
         self,
@@ -144,6 +146,7 @@ class AgentDirectory:
         if not await self._store.agents.set_status(agent_id, status, now_iso()):
             return None
         self._auto_away.discard(agent_id)
+        self._online_checked = -1e9  # the widget's "agents online" must not lag a status change
         log.info("agent_status", agent_id=agent_id, status=status)
         return await self._store.agents.get(agent_id)
 
@@ -167,6 +170,15 @@ class AgentDirectory:
     def next_online_at(self, now: datetime | None = None) -> datetime:
         """Local time agents are next on duty (`now` itself during online hours)."""
         return self._hours.next_start(now or datetime.now(UTC))
+
+    async def any_online(self) -> bool:
+        """Whether a human can answer now (the widget's "leave a message" offer); cached 2 s, as
+        every connected widget asks on each change."""
+        now = time.monotonic()
+        if now - self._online_checked > 2.0:
+            self._online = bool(await self._store.agents.list("online")) and self.within_online_hours()
+            self._online_checked = now
+        return self._online
 
     async def online_loads(self) -> list[AgentLoad]:
         """Online agents with their current number of chats: the input of `choose_agent`.

@@ -1,30 +1,32 @@
 """Messages to a customer outside their own turn (agent replies, queue updates, CSAT prompts):
-written to the transcript, then handed to the conversation's channel for delivery."""
+stored with their outbox row in one transaction, then handed to the delivery service."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.channels.outbox import reply_meta
 from bot.conversation.model import Conversation, MessageRecord
 from bot.core.clock import now_iso
-from bot.core.events import OutboundMessage, Reply
+from bot.core.events import Reply
 
 if TYPE_CHECKING:
-    from bot.channels.outbox import Outbox
+    from bot.channels.delivery import Delivery
     from bot.store.protocols import MessageLog
 
 
 class CustomerPush:
-    def __init__(self, messages: MessageLog, outbox: Outbox) -> None:
+    def __init__(self, messages: MessageLog, delivery: Delivery) -> None:
         self._messages = messages
-        self._outbox = outbox
+        self._delivery = delivery
 
     async def send(
         self, conv: Conversation, reply: Reply, *, sender: str = "system", agent_id: str | None = None,
-        at: str | None = None,
+        at: str | None = None, kind: str | None = None, agent_name: str | None = None,
     ) -> MessageRecord:
-        """Store the message first (it is in the transcript even when the channel cannot push)."""
-        message = MessageRecord(conv.id, "out", sender, reply.text, created_at=at or now_iso(), agent_id=agent_id)
-        await self._messages.add_message(message)
-        await self._outbox.deliver(OutboundMessage(conv.channel, conv.customer_id, conv.id, (reply,)))
-        return message
+        """The message is in the transcript (and the outbox) before anything is sent."""
+        message = MessageRecord(conv.id, "out", sender, reply.text, created_at=at or now_iso(), agent_id=agent_id,
+                                meta=reply_meta(reply, kind=kind, agent_name=agent_name))
+        stored = await self._messages.add_outbound(message, conv)
+        await self._delivery.written()
+        return stored

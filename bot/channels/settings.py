@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Values the seed's sample ships with ("your_app_id" ...): present, but not real credentials.
 PLACEHOLDER_PREFIXES = ("your_", "your-", "<", "changeme", "xxx")
@@ -58,15 +58,55 @@ class ApiChannel(ChannelSettings):
     enabled: bool = True
 
 
+class WidgetLook(BaseModel):
+    """What a visitor sees of one widget: its name, greeting, colour and UI languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("在线客服", min_length=1, max_length=60)
+    greeting: str = Field("您好，请问有什么可以帮您？ / Hi, how can we help?", max_length=500)
+    color: str = Field("#1f6feb", pattern=r"^#[0-9a-fA-F]{6}$")
+    languages: tuple[str, ...] = ("zh", "en")
+
+
 class WebChannel(ChannelSettings):
     enabled: bool = True
+    # The site(s) allowed to open the widget: "example.com", "example.com, shop.example.com",
+    # "*.example.com" (subdomains). Unset: any site (a local setup). The service's own pages always.
     domain: str | None = None
     widget_id: str | None = None
+    name: str = Field("在线客服", min_length=1, max_length=60)
+    greeting: str = Field("您好，请问有什么可以帮您？ / Hi, how can we help?", max_length=500)
+    color: str = Field("#1f6feb", pattern=r"^#[0-9a-fA-F]{6}$")
+    languages: tuple[str, ...] = ("zh", "en")
+    # Further widgets by id, each with its own look (the one above is `widget_id`'s).
+    widgets: dict[str, WidgetLook] = Field(default_factory=dict)
+    # The site's secret for identity verification: data-user-hash = hex HMAC-SHA256(secret, user id).
+    identity_secret: str | None = None
+    session_days: int = Field(30, ge=1, le=365)
+    SECRETS: ClassVar[tuple[str, ...]] = ("identity_secret",)
+
+    def domains(self) -> tuple[str, ...]:
+        return tuple(d.strip().lower() for d in (self.domain or "").replace(",", " ").split() if d.strip())
+
+    def widget(self, widget_id: str) -> WidgetLook | None:
+        """The look of `widget_id`, or None when this service has no such widget. With no widget
+        configured at all (the sample config), any id gets the default look."""
+        if widget_id in self.widgets:
+            return self.widgets[widget_id]
+        if self.widget_id is None and not self.widgets:
+            return WidgetLook(name=self.name, greeting=self.greeting, color=self.color, languages=self.languages)
+        if widget_id == self.widget_id:
+            return WidgetLook(name=self.name, greeting=self.greeting, color=self.color, languages=self.languages)
+        return None
 
 
 class AppChannel(ChannelSettings):
     enabled: bool = True
     callback_url: str | None = None
+    # Signs the callback (X-Bot-Signature); the callback is used only when both are set.
+    callback_secret: str | None = None
+    SECRETS: ClassVar[tuple[str, ...]] = ("callback_secret",)
 
 
 class WechatChannel(ChannelSettings):

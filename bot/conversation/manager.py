@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from bot.actions.base import Action, ActionContext
+from bot.channels.outbox import reply_meta
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.model import Conversation, DecisionRecord, MessageRecord, TurnRecord
 from bot.core.clock import dumps, now_iso
@@ -76,8 +77,9 @@ class DialogueManager:
             # answers whatever the bot said last, not a stale offer.
             new_conv = replace(new_conv, slots={k: v for k, v in new_conv.slots.items() if k != OFFER_FLOW})
         messages = (
-            MessageRecord(conv.id, "in", "customer", event.text, created_at=event.received_at.isoformat()),
-            *(MessageRecord(conv.id, "out", "bot", r.text, created_at=ts) for r in outcome.replies),
+            MessageRecord(conv.id, "in", "customer", event.text, created_at=event.received_at.isoformat(),
+                          meta=_inbound_meta(event)),
+            *(MessageRecord(conv.id, "out", "bot", r.text, created_at=ts, meta=reply_meta(r)) for r in outcome.replies),
         )
         route = outcome.route or decision.route
         faq = analysis.faq_match if route == "faq" else None
@@ -108,7 +110,15 @@ class DialogueManager:
         processed = (
             (event.channel, event.message_id, dumps(result.as_dict())) if event.message_id else None
         )
-        await self._store.conversations.record_turn(TurnRecord(new_conv, messages, record, processed))
+        await self._store.conversations.record_turn(
+            TurnRecord(new_conv, messages, record, processed, outbox=event.replies_by_outbox)
+        )
         log.info("turn", route=route, action=decision.action, state=new_conv.state,
                  language=result.language, intent=result.intent, faq_id=decision.faq_id)
         return result
+
+
+def _inbound_meta(event: InboundEvent) -> dict[str, Any]:
+    """What the channel needs to show the customer's own message back (their client id, the
+    label of a tapped button)."""
+    return {k: event.metadata[k] for k in ("client_id", "label") if k in event.metadata}

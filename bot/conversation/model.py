@@ -60,17 +60,32 @@ class MessageRecord:
     text: str
     created_at: str = field(default_factory=now_iso)
     agent_id: str | None = None
-    id: int | None = None
+    id: int | None = None  # the row id: also the message's `seq` on the WebSocket channels
+    # What channels render beyond the text: buttons, kind (rating_prompt), the client's message
+    # id, the agent's display name.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
+            "seq": self.id,
             "direction": self.direction,
             "sender": self.sender,
             "agent_id": self.agent_id,
             "text": self.text,
             "created_at": self.created_at,
         }
+        if self.meta.get("buttons"):
+            out["buttons"] = self.meta["buttons"]
+        return out
+
+    @classmethod
+    def from_row(cls, r: Any) -> MessageRecord:
+        return cls(
+            id=r["id"], conversation_id=r["conversation_id"], direction=r["direction"], sender=r["sender"],
+            agent_id=r["agent_id"], text=r["text"], created_at=r["created_at"],
+            meta=json.loads(r["meta"]) if r["meta"] else {},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +113,4 @@ class TurnRecord:
     messages: tuple[MessageRecord, ...]
     decision: DecisionRecord | None
     processed: tuple[str, str, str] | None = None  # (channel, message_id, result json) for dedupe
+    outbox: bool = False  # the outgoing messages also get outbox rows (WebSocket channels)

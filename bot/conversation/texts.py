@@ -45,6 +45,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "好的，已为您取消转人工。还有什么可以帮您？",
         "en": "OK, I've taken you out of the queue for a human agent. Is there anything else I can help with?",
     },
+    "left_message": {
+        "zh": "留言已收到，工单号 {ticket_id}。客服上线后会尽快回复您。",
+        "en": "Thanks, we got your message (ticket {ticket_id}). An agent will get back to you as soon as possible.",
+    },
     "rating_prompt": {
         "zh": "请为本次服务打分：回复 1-5（5 = 非常满意，1 = 非常不满意）。",
         "en": "How did we do? Reply with a rating from 1 to 5 (5 = very satisfied, 1 = very dissatisfied).",

@@ -29,6 +29,9 @@ class InboundEvent:
     message_id: str | None = None
     received_at: datetime = field(default_factory=utcnow)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # False (HTTP API): the replies travel in the response. True (WebSocket channels): they are
+    # written to the outbox in the turn's transaction and the delivery service sends them.
+    replies_by_outbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +57,19 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """What the runtime hands back to a connector for one customer."""
+    """What the delivery service hands a channel for one customer: one stored message (its `seq`
+    is the transcript row), who sent it, and the conversation's state at the time."""
 
     channel: str
     customer_id: str
     conversation_id: str
     replies: tuple[Reply, ...]
+    seq: int | None = None
+    sender: str = "bot"  # bot | agent | system
+    agent_id: str | None = None
+    agent_name: str | None = None
+    kind: str = "text"  # text | rating_prompt
+    at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

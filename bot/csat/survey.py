@@ -117,6 +117,6 @@ class RatingFlow:
             subject = self.with_subject(conv, agent_id=ticket.assignee, ticket_id=ticket.id)
             asking = self._machine.fire(subject, ASK_TRIGGER)
             await self._store.conversations.save(asking)
-            await self._push.send(asking, self.prompt(asking.language))
+            await self._push.send(asking, self.prompt(asking.language), kind="rating_prompt")
         log.info("csat_asked_for_ticket", ticket_id=ticket.id)
         return True

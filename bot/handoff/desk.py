@@ -91,7 +91,8 @@ class AgentDesk:
             conv = self._mine(await self._conversation(conversation_id), agent)
             at = now_iso()
             await self._store.conversations.save(replace(conv, updated_at=at, last_message_at=at))
-            message = await self._push.send(conv, Reply("text", body), sender="agent", agent_id=agent.id, at=at)
+            message = await self._push.send(conv, Reply("text", body), sender="agent", agent_id=agent.id, at=at,
+                                            agent_name=agent.name)
             handoff = await self._store.handoffs.open_for(conv.id)
             if handoff is not None and await self._store.handoffs.first_reply(handoff.id, at):
                 await self._tickets.first_response(handoff)
@@ -152,7 +153,7 @@ class AgentDesk:
                                                 ticket_id=handoff.ticket_id if handoff else None)
             conv = self._machine.fire(subject, "close_by_agent")
             await self._store.conversations.save(conv)
-            await self._push.send(conv, self._survey.prompt(conv.language))
+            await self._push.send(conv, self._survey.prompt(conv.language), kind="rating_prompt")
         if handoff is not None and not keep_ticket_open:
             # Outside the lock: resolving runs the ticket-resolved hooks, which take it themselves.
             await self._tickets.resolve(handoff.ticket_id, agent.id)

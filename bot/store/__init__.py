@@ -18,6 +18,7 @@ from bot.store.protocols import (
     FaqStore,
     HandoffStore,
     MessageLog,
+    OutboxStore,
     ProcessedMessages,
     RatingStore,
     ReportStore,
@@ -42,6 +43,7 @@ class Store:
     handoffs: HandoffStore
     customer_data: CustomerDataStore
     retention: RetentionStore
+    outbox: OutboxStore
 
     async def close(self) -> None:
         await self.conversations.drain()

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bot.agents.model import Agent
 from bot.channels.model import ChannelRecord
+from bot.channels.outbox import OutboxItem
 from bot.conversation.model import Conversation, MessageRecord, TurnRecord
 from bot.csat.model import Rating
 from bot.customers.model import Customer
@@ -109,11 +110,43 @@ class MessageLog(Protocol):
 
     async def decisions(self, conversation_id: str) -> list[dict[str, Any]]: ...
 
+    async def add_outbound(self, message: MessageRecord, conversation: Conversation) -> MessageRecord:
+        """The message and its outbox row in one transaction; the stored message (with its seq)."""
+        ...
+
+    async def messages_after(self, conversation_id: str, after: int, limit: int = 200) -> list[MessageRecord]: ...
+
+    async def customer_messages(
+        self, channel: str, customer_id: str, after: int, limit: int = 200
+    ) -> list[MessageRecord]: ...
+
+
+class OutboxStore(Protocol):
+    """Messages on their way to customers (bot/channels/outbox.py): due rows, outcomes, dead letters."""
+
+    async def claim_due(self, now: str, lease_until: str, limit: int = 100) -> list[OutboxItem]: ...
+
+    async def mark(self, item_id: int, status: str, attempts: int, next_attempt_at: str, error: str | None) -> None: ...
+
+    async def get(self, item_id: int) -> OutboxItem | None: ...
+
+    async def retry(self, item_id: int) -> bool: ...
+
+    async def list(
+        self, *, status: str | None = None, conversation_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[OutboxItem], int]: ...
+
+    async def counts(self) -> dict[str, int]: ...
+
 
 class ProcessedMessages(Protocol):
     """Answers already given, by (channel, customer, platform message id): retries get them back."""
 
     async def processed_result(self, channel: str, customer_id: str, message_id: str) -> dict[str, Any] | None: ...
+
+    async def remember(
+        self, channel: str, customer_id: str, message_id: str, conversation_id: str, result: dict[str, Any]
+    ) -> None: ...
 
 
 class TicketStore(Protocol):
@@ -306,6 +339,6 @@ class ReportStore(Protocol):
 
 __all__ = [
     "AgentStore", "ChannelStore", "Chooser", "ConversationStore", "CustomerDataStore", "CustomerStore",
-    "Database", "FaqStore", "HandoffStore", "MessageLog", "Mutation", "ProcessedMessages", "RatingStore",
+    "Database", "FaqStore", "HandoffStore", "MessageLog", "Mutation", "OutboxStore", "ProcessedMessages", "RatingStore",
     "ReportReader", "ReportStore", "Row", "TicketStore", "UnknownRecord",
 ]

@@ -12,7 +12,8 @@ import pytest
 from bot.agents.directory import AgentDirectory
 from bot.agents.model import Agent
 from bot.app import build_handoff
-from bot.channels.outbox import Outbox
+from bot.channels.delivery import Delivery
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings, load_settings
 from bot.conversation.machine import ConversationMachine
 from bot.conversation.model import Conversation
@@ -68,18 +69,25 @@ class Env:
         return [(m.sender, m.text) for m in await self.store.messages.messages(conversation_id)]
 
 
+class InlineDelivery(Delivery):
+    """Sends before the action returns, so a test reads what the customer got right after it."""
+
+    async def written(self) -> None:
+        await self.drain()
+
+
 def build_env(settings: Settings, store: Store) -> Env:
     agents = AgentDirectory(settings, store)
     tickets = TicketService(settings, store, LogNotifier())
-    outbox = Outbox()
+    channels = ChannelRegistry()
     pushed: list[OutboundMessage] = []
 
     async def sender(message: OutboundMessage) -> None:
         pushed.append(message)
 
-    outbox.register("web", sender)
+    channels.register("web", sender)
     h = build_handoff(settings, store, agents, CustomerService(store), tickets, ConversationMachine(),
-                      ConversationLocks(), outbox)
+                      ConversationLocks(), InlineDelivery(store.outbox, channels))
     return Env(settings, store, agents, tickets, h.queue, h.desk, h.survey, pushed)
 
 

@@ -105,7 +105,7 @@ class _Player:
         body = await self._s.runtime.feed(event)
         replies = [r["text"] for r in body["replies"]]
         buttons = [(b["label"], b["value"]) for r in body["replies"] for b in r.get("buttons", ())]
-        pushed_texts, pushed_buttons = self._take_pushed()
+        pushed_texts, pushed_buttons = await self._take_pushed()
         self._buttons = (*buttons, *pushed_buttons)
         return Observed(
             state=body["state"], route=body["route"], language=body["language"], intent=body["intent"],
@@ -131,9 +131,9 @@ class _Player:
             elif turn.event == "agent_hands_back":
                 await desk.transfer(agent, conv.id, None)
         except HandoffError as exc:
-            self._take_pushed()
+            await self._take_pushed()
             return Observed(state=conv.state, error=f"{turn.event} refused: {exc.message}")
-        texts, buttons = self._take_pushed()
+        texts, buttons = await self._take_pushed()
         self._buttons = buttons
         after = await self._s.store.conversations.get(conv.id)
         return Observed(state=after.state if after else "-", language=after.language if after else None,
@@ -153,6 +153,7 @@ class _Player:
             await self._s.desk.close(agent, conv.id)
         except HandoffError:
             pass  # taken by its own agent meanwhile, or closed: nothing left in the queue
+        await self._s.delivery.settle()
         self._pushed.take(self.customer_id)
 
     async def _agent_for_scenario(self) -> Agent:
@@ -161,7 +162,8 @@ class _Player:
             self._agent, _ = await self._s.agents.add(f"eval-agent-{self._number:04d}", AGENT_NAME)
         return self._agent
 
-    def _take_pushed(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    async def _take_pushed(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        await self._s.delivery.settle()  # what the outbox holds for the customer has gone out
         replies = [r for m in self._pushed.take(self.customer_id) for r in m.replies]
         return tuple(r.text for r in replies), tuple((b.label, b.value) for r in replies for b in r.buttons)
 
@@ -179,7 +181,7 @@ async def play_scenarios(
 ) -> tuple[ScenarioResult, ...]:
     pushed = _Pushed()
     for channel in CHANNEL_TYPES:
-        services.outbox.register(channel, pushed)
+        services.channels.register(channel, pushed)
     results: list[ScenarioResult] = []
     for number, scenario in enumerate(spec.scenarios, 1):
         player = _Player(services, pushed, scenario, number)

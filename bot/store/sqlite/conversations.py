@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import aiosqlite
@@ -16,8 +17,10 @@ from bot.store.sqlite.database import BatchWriter, Database
 _UPDATE_CONVERSATION = """UPDATE conversations SET state = ?, language = ?, slots = ?, flow = ?,
     fallback_count = ?, agent_id = ?, priority = ?, handoff_reason = ?, queued_at = ?, had_agent = ?,
     updated_at = ?, last_message_at = ?, closed_at = ? WHERE id = ?"""
-_INSERT_MESSAGE = """INSERT INTO messages (conversation_id, direction, sender, agent_id, text, created_at)
-    VALUES (?, ?, ?, ?, ?, ?)"""
+_INSERT_MESSAGE = """INSERT INTO messages (conversation_id, direction, sender, agent_id, text, created_at, meta)
+    VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_OUTBOX = """INSERT INTO outbox (message_id, conversation_id, channel, customer_id, status,
+    next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)"""
 _INSERT_DECISION = """INSERT INTO decisions (conversation_id, route, reason, scores, language, intent,
     sentiment, faq_id, ticket_id, needs_review, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_PROCESSED = """INSERT INTO processed_messages (channel, customer_id, message_id, conversation_id,
@@ -44,7 +47,18 @@ def _conversation_row(c: Conversation) -> tuple[Any, ...]:
 
 
 def _message_row(m: MessageRecord) -> tuple[Any, ...]:
-    return (m.conversation_id, m.direction, m.sender, m.agent_id, m.text, m.created_at)
+    meta = dumps(m.meta) if m.meta else "{}"
+    return (m.conversation_id, m.direction, m.sender, m.agent_id, m.text, m.created_at, meta)
+
+
+async def insert_with_outbox(conn: aiosqlite.Connection, message: MessageRecord, conv: Conversation) -> int:
+    """The message and its outbox row, in the caller's transaction; returns the message's seq."""
+    cur = await conn.execute(_INSERT_MESSAGE, _message_row(message))
+    seq = int(cur.lastrowid or 0)
+    if message.direction == "out":
+        ts = now_iso()
+        await conn.execute(_INSERT_OUTBOX, (seq, conv.id, conv.channel, conv.customer_id, ts, ts, ts))
+    return seq
 
 
 def _decision_row(d: DecisionRecord) -> tuple[Any, ...]:
@@ -66,9 +80,13 @@ def _decision_row(d: DecisionRecord) -> tuple[Any, ...]:
 async def _flush_turns(conn: aiosqlite.Connection, turns: list[TurnRecord]) -> None:
     # Order matters for foreign keys: conversations exist already; messages and decisions follow.
     await conn.executemany(_UPDATE_CONVERSATION, [_conversation_row(t.conversation) for t in turns])
-    messages = [_message_row(m) for t in turns for m in t.messages]
+    messages = [_message_row(m) for t in turns if not t.outbox for m in t.messages]
     if messages:
         await conn.executemany(_INSERT_MESSAGE, messages)
+    for t in turns:  # WebSocket turns: each reply gets its outbox row beside it
+        if t.outbox:
+            for m in t.messages:
+                await insert_with_outbox(conn, m, t.conversation)
     decisions = [_decision_row(t.decision) for t in turns if t.decision]
     if decisions:
         await conn.executemany(_INSERT_DECISION, decisions)
@@ -194,6 +212,13 @@ class ConversationRepo:
         )
         return json.loads(row["result"]) if row else None
 
+    async def remember(
+        self, channel: str, customer_id: str, message_id: str, conversation_id: str, result: dict[str, Any]
+    ) -> None:
+        """Mark a message handled outside a turn (the widget's offline form) so a resend is not."""
+        await self._db.execute(_INSERT_PROCESSED, (channel, customer_id, message_id, conversation_id,
+                                                   dumps(result), now_iso()))
+
     async def messages(
         self, conversation_id: str, *, limit: int = 200, before_id: int | None = None
     ) -> list[MessageRecord]:
@@ -204,17 +229,42 @@ class ConversationRepo:
             (conversation_id, before_id if before_id is not None else 2**62, limit),
         )
         return [
-            MessageRecord(
-                id=r["id"],
-                conversation_id=r["conversation_id"],
-                direction=r["direction"],
-                sender=r["sender"],
-                agent_id=r["agent_id"],
-                text=r["text"],
-                created_at=r["created_at"],
-            )
+            MessageRecord.from_row(r)
             for r in rows
         ]
+
+    async def add_outbound(self, message: MessageRecord, conversation: Conversation) -> MessageRecord:
+        """A message for the customer outside their turn, with its outbox row, in one transaction."""
+        async with self._db.transaction() as conn:
+            seq = await insert_with_outbox(conn, message, conversation)
+        return replace(message, id=seq)
+
+    async def messages_after(self, conversation_id: str, after: int, limit: int = 200) -> list[MessageRecord]:
+        """The transcript's messages with seq > after, oldest first (API customers catching up)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (conversation_id, after, limit),
+        )
+        return [MessageRecord.from_row(r) for r in rows]
+
+    async def customer_messages(
+        self, channel: str, customer_id: str, after: int, limit: int = 200
+    ) -> list[MessageRecord]:
+        """The messages of every conversation the customer had on the channel, seq > after, oldest
+        first; after <= 0: the newest `limit` (a fresh page's history)."""
+        if after > 0:
+            rows = await self._db.fetchall(
+                """SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                   WHERE c.customer_id = ? AND c.channel = ? AND m.id > ? ORDER BY m.id LIMIT ?""",
+                (customer_id, channel, after, limit),
+            )
+        else:
+            rows = await self._db.fetchall(
+                """SELECT * FROM (SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                   WHERE c.customer_id = ? AND c.channel = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id""",
+                (customer_id, channel, limit),
+            )
+        return [MessageRecord.from_row(r) for r in rows]
 
     async def decisions(self, conversation_id: str) -> list[dict[str, Any]]:
         rows = await self._db.fetchall(

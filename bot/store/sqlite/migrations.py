@@ -327,4 +327,32 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX ratings_conversation ON ratings(conversation_id);
         """,
     ),
+    (
+        32,
+        """
+        -- Channels (issue 9): what a channel renders beyond the text (buttons, kind, the client's
+        -- message id, the agent's name), and the outbox: one row per message meant for a customer,
+        -- written with the message, until the delivery service sent it (sent), parked it for the
+        -- customer to fetch (held: no live socket, an API customer without a callback) or gave up
+        -- (failed: a dead letter operators and the agent see).
+        ALTER TABLE messages ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id INTEGER NOT NULL REFERENCES messages(id),
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            channel TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'held', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX outbox_status ON outbox(status, id);
+        CREATE INDEX outbox_conversation ON outbox(conversation_id, id);
+        CREATE INDEX outbox_customer ON outbox(customer_id);
+        """,
+    ),
 )

@@ -13,6 +13,7 @@ from bot.store.sqlite.customers import CustomerRepo
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.faqs import FaqRepo
 from bot.store.sqlite.handoffs import HandoffRepo
+from bot.store.sqlite.outbox import OutboxRepo
 from bot.store.sqlite.ratings import RatingRepo
 from bot.store.sqlite.reports import ReportRepo
 from bot.store.sqlite.retention import RetentionRepo
@@ -39,6 +40,7 @@ def sqlite_store(db: Database) -> Store:
         handoffs=HandoffRepo(db),
         customer_data=CustomerDataRepo(db, customers, conversations),
         retention=RetentionRepo(db, conversations),
+        outbox=OutboxRepo(db),
     )
 
 

@@ -1,0 +1,135 @@
+"""The delivery service: every outbox row goes out through its conversation's channel.
+
+`kick()` after a write sends at once; a periodic round (every second) picks up retries whose
+backoff expired and rows left over by a restart. A row is leased while it is being sent, so two
+rounds (or, later, two workers) never send it twice; a crash mid-send retries after the lease.
+Retries back off exponentially with jitter; after `attempts` the row is a dead letter. The backoff
+is persisted in the row, not in memory, which is why this is not a retry library's decorator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from bot.channels.base import DeliveryFailed
+from bot.channels.outbox import OutboxItem
+from bot.channels.registry import ChannelRegistry
+from bot.core import periodic
+from bot.core.clock import utcnow
+from bot.store.protocols import OutboxStore
+
+log = structlog.get_logger(__name__)
+DeadLetterHook = Callable[[OutboxItem, str], Awaitable[None]]  # (row, why)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 6
+    first_delay: float = 2.0  # seconds; then 4, 8, 16, 32 (capped at max_delay)
+    max_delay: float = 300.0
+    lease: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.first_delay * 2 ** max(attempt - 1, 0), self.max_delay)
+        return base * random.uniform(0.8, 1.2)  # jitter: retries of one outage do not arrive in step
+
+
+class Delivery:
+    def __init__(self, outbox: OutboxStore, channels: ChannelRegistry, policy: RetryPolicy | None = None,
+                 on_dead_letter: DeadLetterHook | None = None) -> None:
+        self._outbox = outbox
+        self._channels = channels
+        self.policy = policy or RetryPolicy()
+        self._on_dead_letter = on_dead_letter
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def kick(self) -> None:
+        """Send what is due now, in the background (coalesced: one drain at a time)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain_loop(), name="outbox-drain")
+
+    async def written(self) -> None:
+        """A message was written to the outbox: send it in the background. (Tests that read what
+        a customer got right after an action substitute an inline drain here.)"""
+        self.kick()
+
+    async def settle(self) -> None:
+        """Wait until what is due now has been handed to the channels."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
+        await self.drain()
+
+    async def _drain_loop(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox_drain_failed")
+            if not self._again:
+                return
+
+    async def drain(self) -> int:
+        """Deliver every due row; returns how many were handled."""
+        handled = 0
+        while True:
+            now = utcnow()
+            items = await self._outbox.claim_due(
+                now.isoformat(timespec="microseconds"),
+                (now + timedelta(seconds=self.policy.lease)).isoformat(timespec="microseconds"),
+            )
+            if not items:
+                return handled
+            for item in items:
+                await self._deliver(item)
+            handled += len(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        attempts = item.attempts + 1
+        now = utcnow()
+        channel = await self._channels.get(item.channel)
+        try:
+            if channel is None:
+                raise DeliveryFailed(f"no connector delivers on channel {item.channel!r}", retry=False)
+            status = await channel.deliver(item.outbound())
+        except DeliveryFailed as exc:
+            await self._failed(item, attempts, exc.reason, retry=exc.retry)
+            return
+        except Exception as exc:  # a connector bug or an outage it did not classify: retried
+            log.exception("outbound_delivery_error", conversation_id=item.conversation_id, channel=item.channel)
+            await self._failed(item, attempts, f"{type(exc).__name__}", retry=True)
+            return
+        await self._outbox.mark(item.id, status, attempts, now.isoformat(timespec="microseconds"), None)
+
+    async def _failed(self, item: OutboxItem, attempts: int, reason: str, *, retry: bool) -> None:
+        if retry and attempts < self.policy.attempts:
+            due = utcnow() + timedelta(seconds=self.policy.delay(attempts))
+            await self._outbox.mark(item.id, "pending", attempts, due.isoformat(timespec="microseconds"), reason)
+            log.warning("outbound_delivery_retry", conversation_id=item.conversation_id, channel=item.channel,
+                        attempt=attempts, reason=reason)
+            return
+        await self._outbox.mark(item.id, "failed", attempts, utcnow().isoformat(timespec="microseconds"), reason)
+        log.error("outbound_dead_letter", conversation_id=item.conversation_id, channel=item.channel,
+                  attempts=attempts, reason=reason)
+        if self._on_dead_letter is not None:
+            try:
+                await self._on_dead_letter(item, reason)
+            except Exception:
+                log.exception("dead_letter_hook_failed", conversation_id=item.conversation_id)
+
+    async def run(self, every: float = 1.0) -> None:
+        """The periodic round: retries whose backoff expired, rows a restart left pending."""
+        await periodic.every(every, self.drain, failed="outbox_round_failed")
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task], timeout=5)
