@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -13,8 +14,11 @@ from bot.api.errors import ApiError, Handler
 ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token", str)
 # Resolves an agent token to the agent (issue 4 plugs the agent directory in here).
 AGENT_RESOLVER: web.AppKey[Callable[[str], Awaitable[Any]]] = web.AppKey("agent_resolver")
-# Who is calling: "admin" or the agent record the resolver returned.
+# Resolves an app key to its app channel's name (bot/channels/app_keys.py).
+APP_RESOLVER: web.AppKey[Callable[[str], Awaitable[str | None]]] = web.AppKey("app_resolver")
+# Who is calling: "admin", the agent record the resolver returned, or an AppCaller.
 ACTOR: web.RequestKey[Any] = web.RequestKey("actor")
+CUSTOMER_BEARER: web.RequestKey[str] = web.RequestKey("customer_bearer")
 
 
 def public(handler: Handler) -> Handler:
@@ -25,6 +29,24 @@ def public(handler: Handler) -> Handler:
 def agent_or_admin(handler: Handler) -> Handler:
     handler.auth = "agent"  # type: ignore[attr-defined]
     return handler
+
+
+def app_or_admin(handler: Handler) -> Handler:
+    """The admin token or an app key (`add_channel --type app`): ACTOR is then an AppCaller."""
+    handler.auth = "app"  # type: ignore[attr-defined]
+    return handler
+
+
+def customer_or_admin(handler: Handler) -> Handler:
+    """The admin token, or any other bearer left for the handler to check (a customer token
+    is valid for one customer's conversations only): CUSTOMER_BEARER holds it."""
+    handler.auth = "customer"  # type: ignore[attr-defined]
+    return handler
+
+
+@dataclass(frozen=True, slots=True)
+class AppCaller:
+    channel: str  # the app channel the key belongs to
 
 
 class _Malformed(Exception):
@@ -59,6 +81,14 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if token_matches(token, request.app[ADMIN_TOKEN]):
         request[ACTOR] = "admin"
         return await handler(request)
+    if need == "customer":
+        request[CUSTOMER_BEARER] = token
+        return await handler(request)
+    if need == "app" and APP_RESOLVER in request.app:
+        channel = await request.app[APP_RESOLVER](token)
+        if channel is not None:
+            request[ACTOR] = AppCaller(channel)
+            return await handler(request)
     if need == "agent" and AGENT_RESOLVER in request.app:
         agent = await request.app[AGENT_RESOLVER](token)
         if agent is not None:

@@ -7,9 +7,10 @@ import time
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.api.auth import ACTOR, CUSTOMER_BEARER, AppCaller, app_or_admin, customer_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
 from bot.api.keys import METRICS, SERVICES
-from bot.api.openapi import CONVERSATION_ID, TRANSCRIPT_LIMIT
+from bot.api.openapi import AFTER_SEQ, CONVERSATION_ID, TRANSCRIPT_LIMIT
 from bot.app import Services
 from bot.core.events import MAX_MESSAGE_CHARS, InboundEvent
 from bot.core.patterns import ID_RULE, valid_id
@@ -61,8 +62,13 @@ async def known_channel(request: web.Request, name: str) -> None:
 
 
 @routes.post("/api/message")
+@app_or_admin
 async def post_message(request: web.Request) -> web.Response:
     body = await read_json(request, MessageIn)
+    actor = request[ACTOR]
+    if isinstance(actor, AppCaller) and body.channel != actor.channel:
+        raise ApiError(403, "forbidden", f"channel: this app key sends on channel {actor.channel!r} only",
+                       field="channel")
     await known_channel(request, body.channel)
     event = InboundEvent(
         channel=body.channel, customer_id=body.customer_id, text=body.message, message_id=body.message_id
@@ -75,18 +81,31 @@ async def post_message(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
     metrics.turn_seconds.observe(time.perf_counter() - started)
     metrics.messages.labels(body.channel, result["route"]).inc()
-    return json_response(result)
+    # Later messages (agent replies, queue updates, the rating prompt) are read with this token.
+    token = request.app[SERVICES].tokens.customer_token(body.channel, body.customer_id)
+    return json_response({**result, "customer_token": token})
 
 
 @routes.get("/api/conversations/{conversation_id}/messages")
+@customer_or_admin
 async def get_messages(request: web.Request) -> web.Response:
     conv_id = CONVERSATION_ID.read(request)
     limit = TRANSCRIPT_LIMIT.read(request)  # 1-1000: SQLite reads a negative LIMIT as "no limit"
-    store = request.app[SERVICES].store
+    after = AFTER_SEQ.read(request)
+    services = request.app[SERVICES]
+    store = services.store
     conv = await store.conversations.get(conv_id)
+    bearer = request.get(CUSTOMER_BEARER)
+    if bearer is not None and (conv is None or not services.tokens.customer_token_ok(bearer, conv.channel,
+                                                                                      conv.customer_id)):
+        # The same answer for another customer's conversation and for none: ids do not leak.
+        raise ApiError(401, "unauthorized", "invalid or expired token")
     if conv is None:
         raise not_found("conversation", conv_id)
-    messages = await store.messages.messages(conv_id, limit=limit)
+    if after >= 0:
+        messages = await store.messages.messages_after(conv_id, after, limit=limit)
+    else:
+        messages = await store.messages.messages(conv_id, limit=limit)
     return json_response(
         {
             "conversation_id": conv.id,

@@ -49,6 +49,7 @@ _ERROR_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components
 
 CONVERSATION_ID = PathId("conversation_id")
 TRANSCRIPT_LIMIT = IntQuery("limit", 200, 1, 1000, "messages, newest last (default 200)")
+AFTER_SEQ = IntQuery("after", -1, 0, 2**53, "only messages with seq > after (a customer catching up)")
 KB_QUERY = StrQuery("q", pattern=NOT_BLANK, rule="must not be blank", max_length=4000, required=True)
 KB_TOP_K = IntQuery("top_k", 5, 1, 100)
 KB_EXPLAIN = StrQuery("explain", enum=("0", "1", "true", "false"))
@@ -62,7 +63,8 @@ PATHS: dict[str, dict[str, Any]] = {
         _op("Send a customer message to the bot", body="MessageIn", response="TurnResult"),
         "503", "the service is shutting down; retry shortly")},
     "/api/conversations/{conversation_id}/messages": {
-        "get": _op("Conversation transcript", params=[CONVERSATION_ID.spec(), TRANSCRIPT_LIMIT.spec()])
+        "get": _op("Conversation transcript (admin token, or the customer token POST /api/message returned)",
+                   params=[CONVERSATION_ID.spec(), TRANSCRIPT_LIMIT.spec(), AFTER_SEQ.spec()])
     },
     "/api/conversations/{conversation_id}/decisions": {
         "get": _op("Router decisions with reasons and scores", params=[CONVERSATION_ID.spec()])
@@ -101,6 +103,16 @@ SCHEMAS: dict[str, Any] = {
             "sentiment": {"type": ["string", "null"]},
             "faq": {"type": ["object", "null"], "properties": {"id": {"type": "string"}, "score": {"type": "number"}}},
             "ticket_id": {"type": ["string", "null"]},
+            "customer_token": {"type": "string", "description": "reads this customer's later messages"},
+        },
+    },
+    "WidgetSessionIn": {
+        "type": "object", "required": ["widget_id"], "additionalProperties": False,
+        "properties": {
+            "widget_id": {"type": "string", "minLength": 1, "maxLength": 64},
+            "token": {"type": ["string", "null"], "maxLength": 2000},
+            "user_id": {"type": ["string", "null"], "pattern": ID_PATTERN},
+            "user_hash": {"type": ["string", "null"], "maxLength": 128},
         },
     },
     "Id": {"type": "string", "pattern": ID_PATTERN, "description": ID_RULE},

@@ -10,19 +10,22 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from bot.api import customers, handoffs, stats, tickets
+from bot.api import customers, handoffs, outbox, stats, tickets
 from bot.api import kb as kb_routes
 from bot.api import kb_edit as kb_edit_routes
 from bot.api import messages as message_routes
 from bot.api import system as system_routes
 from bot.api.admin_token import ensure_admin_token
-from bot.api.auth import ADMIN_TOKEN, AGENT_RESOLVER, auth_middleware
+from bot.api.auth import ADMIN_TOKEN, AGENT_RESOLVER, APP_RESOLVER, auth_middleware
 from bot.api.errors import error_middleware
 from bot.api.keys import METRICS, OPENAPI, SERVICES
 from bot.api.metrics import Metrics
 from bot.api.openapi import document
 from bot.api.server_logs import SafeAccessLogger, install_server_log_filter
 from bot.app import build_services
+from bot.channels.app_keys import AppKeys
+from bot.channels.secrets import ChannelSecrets
+from bot.channels.web import routes as web_channel_routes
 from bot.config import Settings
 from bot.core import service_file
 
@@ -39,13 +42,14 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
-    feature_modules = (tickets, handoffs, customers, stats, kb_edit_routes)
+    feature_modules = (tickets, handoffs, customers, stats, kb_edit_routes, outbox, web_channel_routes)
     app[OPENAPI] = functools.partial(document, *(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         async with build_services(settings, background=background) as services:
             app[SERVICES] = services
             app[AGENT_RESOLVER] = services.agents.by_token
+            app[APP_RESOLVER] = AppKeys(ChannelSecrets(settings.data_dir), services.store.channels).channel_for
             yield
 
     app.cleanup_ctx.append(services_ctx)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
+from bot.channels.app_keys import KEY_FIELD, key_hash, new_app_key
 from bot.channels.model import CHANNEL_FLAGS, CHANNEL_TYPES
 from bot.channels.secrets import ChannelSecrets, ChannelSecretsError, mask
 from bot.channels.settings import ChannelsConfig, ChannelSettings
@@ -100,6 +101,9 @@ async def add_channel(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"--settings: {secret} is a secret; put it in config/service.yaml as ${{ENV_NAME}}")
     secret_keys = _model(args.type).SECRETS
     secrets = {k: v for k, v in given.items() if k in secret_keys}
+    app_key = new_app_key() if args.type == "app" else None  # shown once; re-adding rotates it
+    if app_key is not None:
+        secrets[KEY_FIELD] = key_hash(app_key)
     plain = {**extra, **{k: v for k, v in given.items() if k not in secret_keys}}
     vault = ChannelSecrets(settings.data_dir)
     try:
@@ -114,6 +118,9 @@ async def add_channel(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
     kept = f"; secrets {', '.join(sorted(secrets))} kept in {vault.path}" if secrets else ""
     stdout().print(f"{'added' if new else 'updated'} channel {name} ({args.type}){kept}", markup=False)
+    if app_key is not None:
+        stdout().print(f"app key (shown once; /ws/app and POST /api/message with Authorization: Bearer): {app_key}",
+                       markup=False)
     return 0
 
 

@@ -23,7 +23,7 @@ async def test_faq_question_is_answered_from_the_knowledge_base(client: TestClie
     assert [r["type"] for r in body["replies"][1:]] == ["buttons"]
     assert body["language"] == "zh" and body["state"] == "bot" and body["ticket_id"] is None
     assert set(body) == {"conversation_id", "replies", "route", "state", "language", "intent", "sentiment",
-                         "faq", "ticket_id"}
+                         "faq", "ticket_id", "customer_token"}
 
 
 async def test_answer_comes_in_the_customers_language(client: TestClient) -> None:
