@@ -68,7 +68,7 @@ class Webhook:
             async with self._session.post(self.url, data=body, headers=headers, allow_redirects=False) as resp:
                 status = resp.status
         except TimeoutError:
-            raise DeliveryFailed("callback_url timed out after 5 s") from None
+            raise DeliveryFailed(f"callback_url timed out after {TIMEOUT.total:g} s") from None
         except aiohttp.ClientError as exc:
             raise DeliveryFailed(f"callback_url unreachable ({type(exc).__name__})") from None
         if 200 <= status < 300:

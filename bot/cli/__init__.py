@@ -18,6 +18,7 @@ from bot.cli import (
     customer_commands,
     eval_commands,
     kb_commands,
+    outbox_commands,
     report_commands,
     service_commands,
     ticket_commands,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="<command>", parser_class=_Parser)
     service_commands.register(sub)
     channel_commands.register(sub)
+    outbox_commands.register(sub)
     kb_commands.register(sub)
     eval_commands.register(sub)
     ticket_commands.register(sub)
