@@ -50,9 +50,9 @@ def test_dead_letters_are_listed_and_retried(config_path: Path, capsys: pytest.C
     assert "45015" in capsys.readouterr().out
     assert run(config_path, "retry_outbox", "--id", str(item_id)) == 0
     assert asyncio.run(_status(config_path, item_id)) == "pending"
-    assert run(config_path, "retry_outbox", "--id", str(item_id)) == 1
+    assert run(config_path, "retry_outbox", "--id", str(item_id)) == 2  # a refusal names the flag, exits 2
     assert "only failed or held rows" in capsys.readouterr().err
-    assert run(config_path, "list_outbox", "--failed", "--status", "sent") == 1
+    assert run(config_path, "list_outbox", "--failed", "--status", "sent") == 2
 
 
 def test_app_key_is_printed_once_and_names_its_channel(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
