@@ -107,8 +107,8 @@ def test_the_seed_config_starts_with_one_line_per_thing_it_cannot_do(seed: Path)
     lines = startup_lines(load_settings(seed, env={}))
     assert lines == [
         "channel api: connected (POST /api/message)",
-        "channel web: connected (POST /api/message)",
-        "channel app: connected (POST /api/message)",
+        "channel web: connected (GET /widget.js, GET /chat, WebSocket /ws/chat)",
+        "channel app: connected (WebSocket /ws/app with an app key (add_channel --type app), POST /api/message)",
         "channel wechat: not connected (channels.wechat: app_id, app_secret, token unset or placeholder)",
         "LLM: off (ai.provider anthropic has no API key (set ANTHROPIC_API_KEY or ai.api_key)); "
         "answers come from the FAQ and fallbacks",

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from bot.channels.settings import ChannelsConfig
 
-# Channels served today: all of them arrive through POST /api/message with their channel name.
-SERVED = {"api": "POST /api/message", "web": "POST /api/message", "app": "POST /api/message"}
+# Channels served today, and where they arrive.
+SERVED = {
+    "api": "POST /api/message",
+    "web": "GET /widget.js, GET /chat, WebSocket /ws/chat",
+    "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,7 +155,7 @@ async def blank_text(conn: aiosqlite.Connection, convs: str, tickets: str, ratin
     routes, scores and statuses stay. The erasure (one customer) and the retention purge (closed
     conversations by age) both blank through here, so what is "the customer's text" is said once."""
     return {
-        "messages": await _changed(conn, f"UPDATE messages SET text = '' WHERE conversation_id IN ({convs})", params),
+        "messages": await _changed(conn, f"UPDATE messages SET text = '', meta = '{{}}' WHERE conversation_id IN ({convs})", params),
         "decisions": await _changed(
             conn, f"UPDATE decisions SET reason = '' WHERE conversation_id IN ({convs})", params),
         "ticket_events": await _changed(
@@ -188,6 +188,10 @@ async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor
     await conn.execute(
         f"UPDATE ratings SET customer_id = ?2 WHERE customer_id = ?1 OR conversation_id IN ({_CONVS})", p[:2])
     await conn.execute("UPDATE handoffs SET customer_id = ?2 WHERE customer_id = ?1", p[:2])
+    # Undelivered messages are not sent after the erasure (their text is gone with the rest).
+    counts["outbox"] = await _changed(conn, """UPDATE outbox SET customer_id = ?2, status = CASE status
+        WHEN 'pending' THEN 'failed' ELSE status END, last_error = CASE status WHEN 'pending'
+        THEN 'customer data erased' ELSE last_error END, updated_at = ?3 WHERE customer_id = ?1""", p)
     await conn.execute("UPDATE conversations SET customer_id = ?2 WHERE customer_id = ?1", p[:2])
     counts["processed_messages"] = await _changed(
         conn, "DELETE FROM processed_messages WHERE customer_id = ?", p[:1])
