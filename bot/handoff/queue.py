@@ -166,15 +166,32 @@ class HandoffQueue:
         while True:
             waiting = [h for h in await self._store.handoffs.waiting(limit=50) if h.id not in skipped]
             if not waiting:
-                return done
+                break
             head = waiting[0]
             result = await self._assign_waiting(head)
             if result is None:
-                return done  # nobody has a free seat: later handoffs cannot be served either
+                break  # nobody has a free seat: later handoffs cannot be served either
             if result == "":
                 skipped.add(head.id)
                 continue
             done.append((head.conversation_id, result))
+        if done:
+            await self._tell_positions()
+        return done
+
+    async def _tell_positions(self) -> None:
+        """The queue moved: every customer still waiting hears their new place."""
+        for h in await self._store.handoffs.waiting(limit=POSITION_UPDATES):
+            conv = await self._store.conversations.get(h.conversation_id)
+            if conv is None:
+                continue
+            async with self._locks.hold(conv.channel, conv.customer_id):
+                current = await self._store.handoffs.open_for(conv.id)
+                conv = await self._store.conversations.get(h.conversation_id)
+                if conv is None or conv.state != "queued" or current is None or current.id != h.id:
+                    continue
+                position = await self._store.handoffs.position(current)
+                await self._seats.tell(conv, self.waiting_reply(conv.language, position))
 
     async def _assign_waiting(self, h: Handoff) -> str | None:
         """Assign one waiting handoff: the agent id, "" if it is no longer waiting, None if no seat."""
@@ -218,6 +235,9 @@ class HandoffQueue:
         return Reply("text", text("outside_hours", language, time=back.strftime("%H:%M"),
                                   hours=self._settings.agents.online_hours))
 
+
+
+POSITION_UPDATES = 50  # waiting customers told their new place when the queue moves
 
 
 def _ms_since(iso: str) -> int:

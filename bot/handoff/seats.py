@@ -65,6 +65,10 @@ class Seats:
                             agent_id=fresh.id, active_chats=active, max_concurrent_chats=fresh.max_concurrent_chats)
         return fresh
 
+    async def tell(self, conv: Conversation, reply: Reply) -> None:
+        """A message for a customer outside their turn (e.g. their new place in the queue)."""
+        await self._push.send(conv, reply)
+
     async def start_chat(self, conv: Conversation, handoff: Handoff, agent_id: str, trigger: str,
                          *, agent_name: str | None = None) -> Conversation:
         """After a successful claim: move the conversation to `agent` and greet the customer."""

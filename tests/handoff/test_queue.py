@@ -78,7 +78,10 @@ async def test_drain_assigns_waiting_conversations_in_priority_order(env: Env) -
     assert (await env.conv(urgent.conversation.id)).state == "agent"
     assert (await env.conv(low.conversation.id)).state == "queued"
     assert ("system", "人工客服 Alice 将为您服务。") in await env.transcript(urgent.conversation.id)
-    assert [m.conversation_id for m in env.pushed] == [urgent.conversation.id, normal.conversation.id]
+    assert [m.conversation_id for m in env.pushed] == [urgent.conversation.id, normal.conversation.id,
+                                                       low.conversation.id]
+    # the one still waiting hears that the queue moved: first in line now
+    assert "1" in env.pushed[-1].replies[0].text and env.pushed[-1].sender == "system"
 
 
 async def test_drain_drops_handoffs_whose_conversation_left_the_queue(env: Env) -> None:
