@@ -155,7 +155,8 @@ async def blank_text(conn: aiosqlite.Connection, convs: str, tickets: str, ratin
     routes, scores and statuses stay. The erasure (one customer) and the retention purge (closed
     conversations by age) both blank through here, so what is "the customer's text" is said once."""
     return {
-        "messages": await _changed(conn, f"UPDATE messages SET text = '', meta = '{{}}' WHERE conversation_id IN ({convs})", params),
+        "messages": await _changed(
+            conn, f"UPDATE messages SET text = '', meta = '{{}}' WHERE conversation_id IN ({convs})", params),
         "decisions": await _changed(
             conn, f"UPDATE decisions SET reason = '' WHERE conversation_id IN ({convs})", params),
         "ticket_events": await _changed(
