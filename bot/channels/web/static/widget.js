@@ -175,7 +175,10 @@
     "flex-direction:column;z-index:2147483000;border:1px solid #ccc}" +
     ".messages{flex:1;overflow:auto}:host(.cs-page) .panel{inset:0;width:auto;height:auto;border:0}";
 
-  var host = el("div", { id: "cs-bot-widget", class: MODE === "page" ? "cs-page" : null });
+  // A custom element name, so the host page's `div {...}` rules do not match the widget's host.
+  var host = el("cs-bot-widget", { id: "cs-bot-widget", class: MODE === "page" ? "cs-page" : null });
+  // A transform/filter/contain on the host would trap the fixed launcher and panel inside it.
+  ["transform", "filter", "contain", "perspective"].forEach(function (p) { host.style.setProperty(p, "none", "important"); });
   var shadow = host.attachShadow({ mode: "open" });
   var root = el("div", { class: "root" + (MODE === "page" ? " page" : "") });
 
@@ -250,7 +253,7 @@
   var lastSeq = 0, seen = {}, byId = {};         // seq -> element, message id -> element
   var pending = [];                               // [{id, frame, el, sentAt, tries}] waiting for the echo
   var outbox = [];                                // frames without an echo (rating, leave_message)
-  var greetingShown = false, greetingTimer = null, ratingEl = null, started = false;
+  var greetingShown = false, greetingTimer = null, ratingEl = null, rated = false, started = false;
   var readSeq = Number(store.get("localStorage", READ_KEY) || 0), unread = 0;
   var isOpen = MODE === "page";
 
@@ -426,26 +429,28 @@
   }
 
   function showRating() {
-    if (ratingEl) return; // one survey per page; a replayed request does not ask twice
+    if (ratingEl) return; // stars already waiting for a tap: a repeated request does not add more
     var stars = el("div", { class: "stars", role: "group", "aria-label": t("rate") });
-    ratingEl = el("div", { class: "rating", "data-tail": "1" }, [el("div", { class: "rating-title", text: t("rate") }), stars]);
+    var block = ratingEl = el("div", { class: "rating", "data-tail": "1" }, [el("div", { class: "rating-title", text: t("rate") }), stars]);
     [1, 2, 3, 4, 5].forEach(function (n) {
       stars.appendChild(el("button", {
         type: "button", class: "star", "data-testid": "bot-star-" + n, "data-score": n,
         "aria-label": t("star", { n: n }), title: t("star", { n: n }), text: "★",
         onclick: function () {
           deliver({ type: "rating", score: n });
-          ratingEl.textContent = "";
-          ratingEl.classList.add("done");
-          ratingEl.removeAttribute("data-tail"); // answered: later messages go below it
-          ratingEl.appendChild(el("div", { class: "rating-thanks", text: t("thanks") }));
+          block.textContent = "";
+          block.classList.add("done");
+          block.removeAttribute("data-tail"); // answered: later messages go below it
+          block.appendChild(el("div", { class: "rating-thanks", text: t("thanks") }));
+          ratingEl = null;
+          rated = true;
         },
         onmouseenter: function () { paintStars(stars, n); },
         onfocus: function () { paintStars(stars, n); }
       }));
     });
     stars.addEventListener("mouseleave", function () { paintStars(stars, 0); });
-    messagesEl.appendChild(ratingEl);
+    messagesEl.appendChild(block);
     scrollDown(true);
   }
   function paintStars(stars, n) {
@@ -474,7 +479,9 @@
     if (f.agent && f.agent.name) agentName = String(f.agent.name);
     else if (f.state && f.state !== "agent") agentName = "";
     if (f.conversation_id) setConversation(f.conversation_id);
-    if (f.state === "rating") showRating();
+    // Reconnected (or reloaded) during the survey: ask again, unless this page already answered it.
+    if (f.state === "rating" && !rated) showRating();
+    else if (f.state && f.state !== "rating") rated = false;
     setStatus();
   }
 
@@ -488,6 +495,7 @@
     readSeq = 0;
     store.set("localStorage", READ_KEY, "0");
     messagesEl.querySelectorAll(".msg[data-seq]").forEach(function (n) { n.removeAttribute("data-seq"); });
+    if (ratingEl) ratingEl.remove();
     ratingEl = null;
     sendNow({ type: "history", after: 0 });
   }
@@ -595,6 +603,12 @@
       var d = res.data || {};
       if (res.status === 200 && d.token) return onSession(d);
       var detail = "session " + res.status + " " + (d.error || "") + ": " + (d.message || "");
+      if (res.status < 500 && USER_ID && (d.field === "user_id" || d.field === "user_hash")) {
+        // The site's identity attributes are wrong: tell its developer, let the customer chat anonymously.
+        console.warn("[cs-bot] " + detail + " (continuing as an anonymous visitor)");
+        USER_ID = USER_HASH = "";
+        return openSession();
+      }
       if (res.status === 403) return stop(t("refused"), detail);
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) return stop(t("badWidget"), detail);
       console.warn("[cs-bot] " + detail);
@@ -619,10 +633,6 @@
   function applyWidget(w) {
     widget = w;
     if (w.name) { titleEl.textContent = String(w.name); if (MODE === "page") document.title = String(w.name); }
-    if (!LANG_ATTR && Array.isArray(w.languages) && w.languages.length && w.languages.indexOf(lang) < 0 && TEXTS[w.languages[0]]) {
-      lang = w.languages[0]; // the widget speaks only other languages: follow it
-      retext();
-    }
     if (w.color && window.CSS && CSS.supports("color", String(w.color))) {
       root.style.setProperty("--cs-color", String(w.color));
       root.style.setProperty("--cs-on-color", textOn(String(w.color)));
@@ -630,16 +640,8 @@
     setStatus();
   }
 
-  function retext() {
-    if (!widget || !widget.name) titleEl.textContent = t("title");
-    input.placeholder = t("placeholder"); input.setAttribute("aria-label", t("input"));
-    sendBtn.textContent = t("send"); sendBtn.setAttribute("aria-label", t("send"));
-    leaveBtn.textContent = t("leave"); leaveBar.firstChild.textContent = t("leaveBar");
-    if (launcher) launcher.setAttribute("aria-label", t("open"));
-  }
-
   function resetView() {
-    seen = {}; byId = {}; lastSeq = 0; conversationId = null; greetingShown = false; ratingEl = null;
+    seen = {}; byId = {}; lastSeq = 0; conversationId = null; greetingShown = false; ratingEl = null; rated = false;
     readSeq = 0; store.set("localStorage", READ_KEY, "0");
     messagesEl.querySelectorAll(".msg:not([data-pending]), .rating").forEach(function (n) { n.remove(); });
     pending.forEach(function (p) { byId[p.id] = p.el; });
@@ -687,6 +689,8 @@
         attempts++;
         return;
       }
+      // Policy (flooding), not JSON, too large: something is off on our side, do not hammer the server.
+      if (ev.code === 1008 || ev.code === 1003 || ev.code === 1009) attempts = Math.max(attempts, 4);
       retryLater(false);
     };
     sock.onerror = function () { /* onclose follows */ };
@@ -822,7 +826,7 @@
     document.body.appendChild(host);
     // Connect at once on the chat page, for a returning visitor (unread replies) or a panel left open;
     // a first-time visitor gets a session only when they open the chat.
-    if (MODE === "page") ensureStarted();
+    if (MODE === "page") { document.documentElement.lang = lang; ensureStarted(); }
     else if (store.get("sessionStorage", OPEN_KEY)) api.open(true); // left open on the previous page
     else if (store.get("localStorage", TOKEN_KEY)) ensureStarted();
   }
