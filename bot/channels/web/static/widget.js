@@ -444,6 +444,7 @@
           block.appendChild(el("div", { class: "rating-thanks", text: t("thanks") }));
           ratingEl = null;
           rated = true;
+          if (!input.disabled) input.focus(); // the tapped star is gone: keep the keyboard in the widget
         },
         onmouseenter: function () { paintStars(stars, n); },
         onfocus: function () { paintStars(stars, n); }
