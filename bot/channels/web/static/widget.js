@@ -245,7 +245,7 @@
   shadow.appendChild(root);
 
   // ---------------------------------------------------------------- state
-  var token = null, customerId = null, conversationId = null;
+  var token = null, customerId = null;
   var widget = null, agentsOnline = true, convState = null, agentName = "";
   var ws = null, gen = 0, link = "idle"; // idle | connecting | open | waiting | stopped
   var everOpen = false, attempts = 0, failuresSinceSession = 0, reconnectTimer = null, tickTimer = null;
@@ -479,26 +479,10 @@
     if (f.state) convState = f.state;
     if (f.agent && f.agent.name) agentName = String(f.agent.name);
     else if (f.state && f.state !== "agent") agentName = "";
-    if (f.conversation_id) setConversation(f.conversation_id);
     // Reconnected (or reloaded) during the survey: ask again, unless this page already answered it.
     if (f.state === "rating" && !rated) showRating();
     else if (f.state && f.state !== "rating") rated = false;
     setStatus();
-  }
-
-  // A new conversation numbers its messages from 1 again: forget the old seqs and ask again.
-  function setConversation(id) {
-    var changed = conversationId && id !== conversationId;
-    conversationId = id;
-    if (!changed) return;
-    seen = {};
-    lastSeq = 0;
-    readSeq = 0;
-    store.set("localStorage", READ_KEY, "0");
-    messagesEl.querySelectorAll(".msg[data-seq]").forEach(function (n) { n.removeAttribute("data-seq"); });
-    if (ratingEl) ratingEl.remove();
-    ratingEl = null;
-    sendNow({ type: "history", after: 0 });
   }
 
   // ---------------------------------------------------------------- frames out
@@ -623,7 +607,6 @@
     failuresSinceSession = 0;
     if (customerId && d.customer_id && d.customer_id !== customerId) resetView(); // a new visitor: old history is not theirs
     customerId = d.customer_id || customerId;
-    if (d.conversation_id) setConversation(d.conversation_id);
     if (typeof d.agents_online === "boolean") agentsOnline = d.agents_online;
     if (d.widget && !widget) applyWidget(d.widget);
     else if (d.widget) widget = d.widget;
@@ -642,7 +625,7 @@
   }
 
   function resetView() {
-    seen = {}; byId = {}; lastSeq = 0; conversationId = null; greetingShown = false; ratingEl = null; rated = false;
+    seen = {}; byId = {}; lastSeq = 0; greetingShown = false; ratingEl = null; rated = false;
     readSeq = 0; store.set("localStorage", READ_KEY, "0");
     messagesEl.querySelectorAll(".msg:not([data-pending]), .rating").forEach(function (n) { n.remove(); });
     pending.forEach(function (p) { byId[p.id] = p.el; });
