@@ -161,7 +161,8 @@ class ChatSocket:
             score = frame.get("score")
             if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
                 raise BadFrame("score: must be an integer from 1 to 5")
-            await self._turn(str(score), f"rating:{frame.get('id') or time.time_ns()}")
+            # Echoed as stars, not as a bare "4" under the widget's thank-you note.
+            await self._turn(str(score), f"rating:{frame.get('id') or time.time_ns()}", label="★" * score)
         elif kind == "typing":
             await self._visitor_typing()
         elif kind == "leave_message":
