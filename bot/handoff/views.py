@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 LAST_MESSAGES = 5
 BOARD_LIMIT = 100
+UNDELIVERED_LIMIT = 50
 
 
 def _wait_seconds(h: Handoff, now: datetime) -> int:
@@ -64,7 +65,8 @@ async def board(store: Store, agent_id: str | None, *, last: int = LAST_MESSAGES
 
 async def conversation_view(store: Store, conversation_id: str, agent_id: str | None,
                             *, limit: int = 200) -> dict[str, Any]:
-    """One conversation for the console: transcript, handoff and masked customer card. An agent
+    """One conversation for the console: transcript, handoff, masked customer card and the
+    messages that could not be delivered (`undelivered`). An agent
     may open it while it waits in the queue or is assigned to them."""
     conv = await store.conversations.get(conversation_id)
     if conv is None:
@@ -76,6 +78,7 @@ async def conversation_view(store: Store, conversation_id: str, agent_id: str | 
         raise Forbidden(f"conversation {conversation_id} is not assigned to you", state=conv.state)
     customer = await store.customers.get(conv.customer_id)
     messages = await store.messages.messages(conversation_id, limit=limit)
+    undelivered = await _undelivered(store, conversation_id)
     return {
         "conversation_id": conv.id,
         "state": conv.state,
@@ -85,4 +88,15 @@ async def conversation_view(store: Store, conversation_id: str, agent_id: str | 
         "handoff": handoff.as_dict() if handoff else None,
         "customer": summarize(customer, masked=True) if customer else {"id": conv.customer_id},
         "messages": [m.as_dict() for m in messages],
+        "undelivered": undelivered,
     }
+
+
+async def _undelivered(store: Store, conversation_id: str) -> list[dict[str, Any]]:
+    """Messages to the customer that the delivery service gave up on (dead letters), newest first.
+    A store without an outbox (before the delivery service lands) has none."""
+    outbox = getattr(store, "outbox", None)
+    if outbox is None:
+        return []
+    items, _total = await outbox.list(status="failed", conversation_id=conversation_id, limit=UNDELIVERED_LIMIT)
+    return [item.as_dict() for item in items]
