@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from bot.api import customers, handoffs, outbox, stats, tickets
+from bot.api import console_stream, customers, handoffs, outbox, stats, tickets
 from bot.api import kb as kb_routes
 from bot.api import kb_edit as kb_edit_routes
 from bot.api import messages as message_routes
@@ -42,7 +42,7 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
-    feature_modules = (tickets, handoffs, customers, stats, kb_edit_routes, outbox, web_channel_routes)
+    feature_modules = (tickets, handoffs, console_stream, customers, stats, kb_edit_routes, outbox, web_channel_routes)
     app[OPENAPI] = functools.partial(document, *(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
             yield
 
     app.cleanup_ctx.append(services_ctx)
+    console_stream.install(app)  # open console streams end when the app shuts down
     for routes in (system_routes.routes, message_routes.routes, kb_routes.routes):
         app.add_routes(routes)
     for module in feature_modules:

@@ -4,10 +4,11 @@ Each documented operation gets positive (schema-valid) and negative (schema-viol
 sent over HTTP to the app on 127.0.0.1 in a thread of its own (schemathesis calls it synchronously)
 with the admin token. The server must accept exactly what the document calls valid: its rules are
 stated there as patterns, enums and limits (bot/core/patterns.py, bot/api/params.py), so a
-mismatch found here is fixed in the server or the document, never by loosening a check. Three
+mismatch found here is fixed in the server or the document, never by loosening a check. Four
 adjustments, explained where they are made: POST /api/kb/import skips positive_data_acceptance
-(a file's readability is beyond JSON Schema), the handoff long poll's `wait` is capped at 1 s, and
-a customer profile's `customer_id` in a positive PUT body is the path's (a cross-field rule).
+(a file's readability is beyond JSON Schema), the handoff long poll's `wait` is capped at 1 s, the
+console's event stream ends after 1 s, and a customer profile's `customer_id` in a positive PUT body
+is the path's (a cross-field rule).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ EXAMPLES = 10  # per operation and mode: bounded, so the run stays well under a 
 # rightly refuses them with 400/415. Every other check still runs on it, in both modes.
 NOT_APPLICABLE = {("POST /api/kb/import", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance]}
 LONG_POLL = "GET /api/handoffs"  # `wait` seconds for a change: answered late by design
+EVENT_STREAM = "GET /api/console/events"  # stays open until `max_seconds` (0, the default: for good)
 # The body's customer_id must equal the path's (else 400 naming it): JSON Schema cannot relate a body
 # field to a path parameter, so positive examples that send one send the path's.
 PROFILE_PUT = "PUT /api/customers/{customer_id}"
@@ -93,6 +95,12 @@ def _exercise(operation: schemathesis.APIOperation, mode: schemathesis.Generatio
         wait = (case.query or {}).get("wait")
         if operation.label == LONG_POLL and isinstance(wait, int) and not isinstance(wait, bool) and wait > 1:
             case.query["wait"] = 1  # still valid; a 30 s poll would only outlast the client's 10 s timeout
+        if operation.label == EVENT_STREAM:
+            query = case.query if case.query is not None else {}
+            seconds = query.get("max_seconds", 0)
+            if isinstance(seconds, int) and not isinstance(seconds, bool) and (seconds == 0 or 1 < seconds <= 86_400):
+                query["max_seconds"] = 1  # still valid; an open stream would outlast the client's timeout
+                case.query = query
         body = case.body if isinstance(case.body, dict) else {}
         if operation.label == PROFILE_PUT and mode is schemathesis.GenerationMode.POSITIVE \
                 and body.get("customer_id") is not None:
