@@ -8,7 +8,8 @@
                                                   open chat. Also sent once on connect, so a console
                                                   renders at once and re-reads after every reconnect.
     event: typing | message | undelivered         a ConsoleEvents notice (bot/handoff/live.py) for the
-                        data: {"type", "conversation_id", ...}   caller, as published
+                        data: {"type", "conversation_id", ...}   caller, as published (another `type`
+                                                  arrives as `event: notice`)
     : ping                                        a comment after 15 s without a frame (proxies)
     event: unauthorized data: {"error", "message"}   the token stopped working; the stream ends
 
@@ -30,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import re
 from typing import Any
 
 from aiohttp import web
@@ -50,7 +50,7 @@ RETRY_MS = 3000
 MAX_BATCH = 50  # notices written in one go when many arrive together
 MAX_SECONDS = IntQuery("max_seconds", 0, 0, 86_400,
                        "end the stream after this many seconds (0, the default: stay open)")
-_EVENT_TYPE = re.compile(r"[a-z][a-z_]{0,31}")
+NOTICES = ("typing", "message", "undelivered")  # ConsoleEvents types sent as their own event; others as `notice`
 
 
 def install(app: web.Application) -> None:
@@ -69,8 +69,8 @@ def frame(event: str, data: Any) -> bytes:
 
 
 def _notice(event: dict[str, Any]) -> bytes:
-    kind = str(event.get("type", ""))
-    return frame(kind if _EVENT_TYPE.fullmatch(kind) else "notice", event)
+    kind = event.get("type")
+    return frame(kind if kind in NOTICES else "notice", event)
 
 
 class _TokenCheck:
@@ -192,8 +192,26 @@ def _stream_op() -> dict[str, Any]:
              "everything): `changed` {version} on connect and whenever the caller's queue or chats change, "
              "`typing` / `message` / `undelivered` notices, `: ping` every 15 s. Read it with fetch() and the "
              "Authorization header.", params=[MAX_SECONDS.spec()])
-    op["responses"]["200"]["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+    op["responses"]["200"]["content"] = {"text/event-stream": {"schema": _EVENT_SCHEMA}}
     return op
+
+
+def _event(events: list[str], data: dict[str, Any]) -> dict[str, Any]:
+    """One SSE event as schemathesis and OpenAPI 3.2 read it: its type, and its data as embedded JSON."""
+    return {"type": "object", "required": ["event", "data"], "properties": {
+        "event": {"type": "string", "enum": events},
+        "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+        "retry": {"type": "integer"},
+    }}
+
+
+_EVENT_SCHEMA = {"oneOf": [
+    _event(["changed"], {"type": "object", "required": ["version"],
+                         "properties": {"version": {"type": "integer", "minimum": 0}}}),
+    _event([*NOTICES, "notice"], {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string"}, "conversation_id": {"type": "string"}}}),
+    _event(["unauthorized"], {"$ref": "#/components/schemas/Error"}),
+]}
 
 
 def _typing_op() -> dict[str, Any]:

@@ -155,12 +155,14 @@ async def test_console_notices_reach_their_agent_only(client: TestClient) -> Non
     assert (await b.next("undelivered")).data["conversation_id"] == "c-any"
 
 
-async def test_an_odd_notice_type_cannot_break_the_frame(client: TestClient) -> None:
+async def test_another_notice_type_arrives_as_a_notice_and_cannot_break_the_frame(client: TestClient) -> None:
     token = await add_agent(client, "alice")
     stream = await open_stream(client, token)
     services(client).console_events.publish("alice", {"type": "x\ndata: forged", "conversation_id": "c\n1"})
     got = await stream.next("notice")
     assert got.data == {"type": "x\ndata: forged", "conversation_id": "c\n1"}
+    services(client).console_events.publish("alice", {"type": "read", "conversation_id": "c2"})
+    assert (await stream.next("notice")).data == {"type": "read", "conversation_id": "c2"}
 
 
 async def test_the_admin_stream_sees_everything(client: TestClient) -> None:
@@ -290,3 +292,22 @@ async def test_undelivered_come_from_the_outbox_dead_letters(client: TestClient)
     assert view["undelivered"] == [{"id": 2, "status": "failed", "text": "reply 2"},
                                    {"id": 1, "status": "failed", "text": "reply 1"}]
     assert outbox.asked and outbox.asked[0]["status"] == "failed" and outbox.asked[0]["conversation_id"] == conv_id
+
+
+TESTIDS = ("console-token", "console-login", "console-status", "console-queue", "console-queue-item", "console-accept",
+           "console-chats", "console-chat-item", "console-transcript", "console-message", "console-reply",
+           "console-send", "console-close", "console-keep-open", "console-transfer", "console-typing",
+           "console-undelivered", "console-customer", "console-connection")
+
+
+async def test_the_console_page_reads_the_stream_with_the_header_and_has_its_test_hooks(client: TestClient) -> None:
+    page = await (await client.get("/console")).text()
+    for testid in TESTIDS:
+        assert f'"{testid}"' in page, testid
+    script = page.split("<script>", 1)[1]
+    assert 'fetch("/api/console/events"' in script and "Authorization" in script
+    assert "new EventSource" not in script and "wait=" not in script  # no header-less stream, no polling loop
+    assert "?token" not in script and "access_token" not in script  # tokens never in a URL
+    for disabled in ("console-send", "console-reply", "console-close", "console-transfer"):
+        tag = page.split(f'data-testid="{disabled}"', 1)[1].split(">", 1)[0]
+        assert "disabled" in tag, disabled  # nothing to act on before a chat is open
