@@ -93,10 +93,7 @@ async def conversation_view(store: Store, conversation_id: str, agent_id: str | 
 
 
 async def _undelivered(store: Store, conversation_id: str) -> list[dict[str, Any]]:
-    """Messages to the customer that the delivery service gave up on (dead letters), newest first.
-    A store without an outbox (before the delivery service lands) has none."""
-    outbox = getattr(store, "outbox", None)
-    if outbox is None:
-        return []
-    items, _total = await outbox.list(status="failed", conversation_id=conversation_id, limit=UNDELIVERED_LIMIT)
+    """Messages to the customer that the delivery service gave up on (dead letters), newest first."""
+    items, _total = await store.outbox.list(status="failed", conversation_id=conversation_id,
+                                            limit=UNDELIVERED_LIMIT)
     return [item.as_dict() for item in items]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +16,8 @@ from bot.api import console_stream
 from bot.api.keys import SERVICES
 from bot.api.server import create_app
 from bot.app import Services
-from bot.config import Settings
-from bot.handoff.views import conversation_view
-from tests.conftest import auth
+from bot.config import Settings, load_settings
+from tests.conftest import auth, write_project
 
 EVENTS = "/api/console/events"
 
@@ -228,9 +228,9 @@ async def test_typing_reaches_the_socket_hub(client: TestClient) -> None:
     alice = await add_agent(client, "alice")
     conv_id = await _assigned(client, alice)
     resp = await client.post(f"/api/conversations/{conv_id}/typing", headers=auth(alice))
-    assert resp.status == 204  # no hub yet (an HTTP-only service): nothing to tell, still fine
+    assert resp.status == 204  # the real hub: an API customer has no socket, nobody to tell, still fine
     hub = FakeHub()
-    object.__setattr__(services(client), "sockets", hub)  # Services is frozen; the hub is wired at start
+    object.__setattr__(services(client), "sockets", hub)  # Services is frozen; a recording hub in its place
     resp = await client.post(f"/api/conversations/{conv_id}/typing", headers=auth(alice))
     assert resp.status == 204 and hub.calls == [("api", "cust-1")]
 
@@ -250,48 +250,52 @@ async def test_typing_is_for_the_agents_own_chat(client: TestClient) -> None:
     assert hub.calls == []
 
 
+async def test_typing_both_ways_with_a_web_widget_visitor(tmp_path: Path) -> None:
+    """The real thing: the visitor's typing frame reaches the agent's stream, the agent's reaches the widget."""
+    site = "https://shop.example.com"
+    config = write_project(tmp_path, {"channels": {"web": {
+        "enabled": True, "domain": "shop.example.com", "widget_id": "widget_123"}}})
+    async with TestClient(TestServer(create_app(load_settings(config, env={})))) as client:
+        _, token = await services(client).agents.add("wang", "王小明")
+        await services(client).agents.set_status("wang", "online")
+        visitor = await (await client.post("/api/widget/session", json={"widget_id": "widget_123"},
+                                           headers={"Origin": site})).json()
+        ws = await client.ws_connect(f"/ws/chat?token={visitor['token']}", headers={"Origin": site})
+        await ws.send_json({"type": "history", "after": 0})
+        await ws.send_json({"type": "message", "id": "c_1", "text": "转人工"})
+        async with asyncio.timeout(10):
+            while True:
+                frame = await ws.receive_json()
+                if frame["type"] == "state" and frame["state"] == "agent":
+                    conv_id = frame["conversation_id"]
+                    break
+        stream = await open_stream(client, token)
+        await ws.send_json({"type": "typing"})
+        assert (await stream.next("typing")).data == {"type": "typing", "conversation_id": conv_id}
+        assert (await client.post(f"/api/conversations/{conv_id}/typing", headers=auth(token))).status == 204
+        async with asyncio.timeout(10):
+            while (frame := await ws.receive_json())["type"] != "typing":
+                pass
+        assert frame == {"type": "typing", "role": "agent"}
+        await ws.close()
+
+
 async def test_the_chat_view_lists_undelivered_messages(client: TestClient) -> None:
     alice = await add_agent(client, "alice")
     conv_id = await _assigned(client, alice)
     view = await (await client.get(f"/api/handoffs/{conv_id}", headers=auth(alice))).json()
     assert view["undelivered"] == []
-
-
-class _Item:
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.n, "status": "failed", "text": f"reply {self.n}"}
-
-
-class _Outbox:
-    def __init__(self) -> None:
-        self.asked: list[dict[str, Any]] = []
-
-    async def list(self, **kw: Any) -> tuple[list[_Item], int]:
-        self.asked.append(kw)
-        return [_Item(2), _Item(1)], 2
-
-
-class _WithOutbox:
-    """The service's store plus an outbox (the delivery service's dead letters)."""
-
-    def __init__(self, store: Any, outbox: _Outbox) -> None:
-        self._store, self.outbox = store, outbox
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
-async def test_undelivered_come_from_the_outbox_dead_letters(client: TestClient) -> None:
-    alice = await add_agent(client, "alice")
-    conv_id = await _assigned(client, alice)
-    outbox = _Outbox()
-    view = await conversation_view(_WithOutbox(services(client).store, outbox), conv_id, "alice")  # type: ignore[arg-type]
-    assert view["undelivered"] == [{"id": 2, "status": "failed", "text": "reply 2"},
-                                   {"id": 1, "status": "failed", "text": "reply 1"}]
-    assert outbox.asked and outbox.asked[0]["status"] == "failed" and outbox.asked[0]["conversation_id"] == conv_id
+    sent = await client.post(f"/api/conversations/{conv_id}/reply", json={"text": "您的退款已处理"},
+                             headers=auth(alice))
+    seq = (await sent.json())["message"]["seq"]
+    store = services(client).store
+    items, _ = await store.outbox.list(conversation_id=conv_id)
+    [item] = [i for i in items if i.message.id == seq]
+    await store.outbox.mark(item.id, "failed", 5, item.next_attempt_at, "HTTP 502 from the callback")
+    view = await (await client.get(f"/api/handoffs/{conv_id}", headers=auth(alice))).json()
+    [dead] = view["undelivered"]
+    assert (dead["seq"], dead["text"], dead["status"], dead["attempts"]) == (seq, "您的退款已处理", "failed", 5)
+    assert dead["last_error"] == "HTTP 502 from the callback"
 
 
 TESTIDS = ("console-token", "console-login", "console-status", "console-queue", "console-queue-item", "console-accept",
