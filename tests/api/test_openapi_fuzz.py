@@ -77,7 +77,13 @@ EXAMPLES = 10  # per operation and mode: bounded, so the run stays well under a 
 # The import's body is a file, and whether it is a readable FAQ table (.json/.csv/.xlsx with a
 # question column) is beyond JSON Schema: schema-valid bytes are mostly not one, and the server
 # rightly refuses them with 400/415. Every other check still runs on it, in both modes.
-NOT_APPLICABLE = {("POST /api/kb/import", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance]}
+# The WebSocket routes answer a plain GET (no Upgrade / Sec-WebSocket-Key) with 400, as the handshake
+# requires; their frames are tested in tests/channels/. Every other check still runs on them.
+NOT_APPLICABLE = {
+    ("POST /api/kb/import", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance],
+    ("GET /ws/chat", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance],
+    ("GET /ws/app", schemathesis.GenerationMode.POSITIVE): [positive_data_acceptance],
+}
 LONG_POLL = "GET /api/handoffs"  # `wait` seconds for a change: answered late by design
 EVENT_STREAM = "GET /api/console/events"  # stays open until `max_seconds` (0, the default: for good)
 # The body's customer_id must equal the path's (else 400 naming it): JSON Schema cannot relate a body

@@ -29,15 +29,25 @@ from bot.core.patterns import ID_RULE, valid_id
 routes = web.RouteTableDef()
 _WS = ("WebSocket (frames: README \"Channels\" / ARCHITECTURE.md): client message, button, rating, typing, "
        "history, leave_message, ping; server message, typing, rating_request, state, error, pong")
+def _public_op(summary: str, *codes: str, body: str | None = None) -> dict[str, Any]:
+    op = _op(summary, secure=False, body=body)
+    for code in codes:
+        op["responses"][code] = {"description": "refused", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"}}}}
+    return op
+
+
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/widget.js": {"get": _op("The web chat widget: <script src=.../widget.js data-widget-id=W async>", secure=False)},
     "/widget.css": {"get": _op("The widget's styles", secure=False)},
     "/chat": {"get": _op("The chat as a standalone, mobile-friendly page (?widget_id=W)", secure=False)},
-    "/api/widget/session": {"post": _op(
+    "/api/widget/session": {"post": _public_op(
         "A visitor session for the widget: {widget_id, token?, user_id?, user_hash?} -> {token, customer_id, "
-        "conversation_id, expires_at, widget, agents_online}", body="WidgetSessionIn", secure=False)},
-    "/ws/chat": {"get": _op(f"Web widget {_WS}; ?token=<visitor token>", secure=False)},
-    "/ws/app": {"get": _op(f"App channel {_WS}; Authorization: Bearer <app key>, ?customer_id=C", secure=False)},
+        "conversation_id, expires_at, widget, agents_online}", "400", "403", "404", body="WidgetSessionIn")},
+    # Without the WebSocket upgrade headers these answer 400 (aiohttp's handshake refusal).
+    "/ws/chat": {"get": _public_op(f"Web widget {_WS}; ?token=<visitor token>", "400")},
+    "/ws/app": {"get": _public_op(f"App channel {_WS}; Authorization: Bearer <app key>, ?customer_id=C",
+                                  "400", "401")},
 }
 STATIC = resources.files("bot.channels.web") / "static"
 HEARTBEAT = 20.0  # seconds between WebSocket pings; a dead peer is dropped after a missed pong

@@ -267,8 +267,10 @@
     else s = t("online");
     statusEl.textContent = s;
     root.setAttribute("data-link", link);
-    leaveBar.hidden = agentsOnline || link === "stopped" || !widget;
-    if (agentsOnline) toggleLeaveForm(false);
+    // An agent who is serving this visitor is there, whatever the others' status says.
+    var served = convState === "agent";
+    leaveBar.hidden = agentsOnline || served || link === "stopped" || !widget;
+    if (agentsOnline || served) toggleLeaveForm(false);
   }
 
   var noticeTimer = null;
