@@ -67,10 +67,15 @@ async def texts(page: Any, role: str) -> list[str]:
     return await page.locator(f'[data-testid="bot-message"][data-role="{role}"]').all_inner_texts()
 
 
-async def test_visitor_and_agent_in_real_browsers(bot_server: TestServer, shop: str) -> None:
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+async def test_visitor_and_agent_in_real_browsers(bot_server: TestServer, shop: str, artifacts: Path) -> None:
     services = bot_server.app[SERVICES]
     _, agent_token = await services.agents.add("wang", "王小明")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with playwright_api.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -113,8 +118,8 @@ async def test_visitor_and_agent_in_real_browsers(bot_server: TestServer, shop: 
             await console.locator('[data-testid="console-message"]', has_text="2024120112345").wait_for(
                 timeout=15_000)
             assert await visitor.get_by_test_id("bot-leave-message").is_hidden()  # an agent is serving
-            await visitor.screenshot(path=str(ARTIFACTS / "widget.png"))
-            await console.screenshot(path=str(ARTIFACTS / "console.png"))
+            await visitor.screenshot(path=str(artifacts / "widget.png"))
+            await console.screenshot(path=str(artifacts / "console.png"))
 
             # a reload shows the history exactly once
             before = await texts(visitor, "customer") + await texts(visitor, "agent")
