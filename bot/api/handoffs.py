@@ -156,6 +156,22 @@ async def close(request: web.Request) -> web.Response:
     return json_response(_conv(conv))
 
 
+@routes.get("/api/agents")
+@agent_or_admin
+async def list_agents(request: web.Request) -> web.Response:
+    """Colleagues an agent can transfer to: id, name, status and whether they have a free seat
+    (no tokens, no timestamps)."""
+    services = request.app[SERVICES]
+    loads = {row.agent_id: row for row in await services.agents.online_loads()}
+    out = []
+    for a in await services.agents.list():
+        load = loads.get(a.id)
+        out.append({"id": a.id, "name": a.name, "status": a.status, "skills": list(a.skills),
+                    "languages": list(a.languages),
+                    "free_seats": (a.max_concurrent_chats - load.active) if load else None})
+    return json_response({"agents": out})
+
+
 @routes.get("/api/agents/me")
 @agent_or_admin
 async def me(request: web.Request) -> web.Response:
@@ -239,6 +255,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "Close the chat; the customer is asked for a 1-5 rating and the handoff's ticket is resolved "
         "unless keep_ticket_open is true", params=_CID),
         body=CloseIn, optional_body=True, codes=("403", "409"))},
+    "/api/agents": {"get": _op("Agents (id, name, status, free seats): the console's transfer targets")},
     "/api/agents/me": {"get": _with(_op("The calling agent (agent token)"), codes=("403",))},
     "/api/agents/me/status": {"post": _with(_op(
         "Set presence. online: waiting chats are assigned (`assigned`). away: no NEW chats; the agent "

@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
 
     app.cleanup_ctx.append(services_ctx)
     console_stream.install(app)  # open console streams end when the app shuts down
+    web_channel_routes.install(app)  # and open widget / app sockets close with 1012
     for routes in (system_routes.routes, message_routes.routes, kb_routes.routes):
         app.add_routes(routes)
     for module in feature_modules:

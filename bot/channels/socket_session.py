@@ -94,6 +94,9 @@ class ChatSocket:
     def typing(self) -> None:
         asyncio.get_running_loop().create_task(self._send({"type": "typing", "role": "agent"}))
 
+    async def close(self, code: int, message: bytes) -> None:
+        await self._ws.close(code=code, message=message)
+
     # --- the connection -------------------------------------------------------------------
     async def run(self) -> None:
         hub = self._services.sockets

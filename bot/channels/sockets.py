@@ -8,6 +8,7 @@ reconnect replays exactly what was missed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from bot.channels.base import Delivered
@@ -19,6 +20,8 @@ class Subscriber(Protocol):
     def poke(self) -> None: ...
 
     def typing(self) -> None: ...
+
+    async def close(self, code: int, message: bytes) -> None: ...
 
 
 class SocketHub:
@@ -51,6 +54,11 @@ class SocketHub:
 
     def sessions(self) -> int:
         return sum(len(s) for s in self._live.values())
+
+    async def close_all(self, code: int, message: bytes) -> None:
+        """Shutdown: every client is told to reconnect (1012), instead of waiting for a timeout."""
+        subs = [sub for subs in self._live.values() for sub in subs]
+        await asyncio.gather(*(sub.close(code, message) for sub in subs), return_exceptions=True)
 
 
 class SocketChannel:

@@ -316,3 +316,14 @@ async def test_a_priority_tag_matches_whatever_case_the_crm_sent(client: TestCli
     handoff = await services(client).store.handoffs.open_for(conv_id)
     assert handoff is not None and handoff.priority == "high"
     assert (await services(client).customers.tags("cust-1")) == ("VIP",)  # the operator's spelling
+
+
+async def test_agents_list_their_colleagues_for_a_transfer(client: TestClient) -> None:
+    token = await add_agent(client, "alice", "online")
+    await add_agent(client, "bob", "online")
+    resp = await client.get("/api/agents", headers=auth(token))
+    assert resp.status == 200
+    agents = {a["id"]: a for a in (await resp.json())["agents"]}
+    assert agents["bob"]["status"] == "online" and agents["bob"]["free_seats"] >= 1
+    assert not any("token" in key for a in agents.values() for key in a)
+    assert (await client.get("/api/agents")).status == 401

@@ -215,3 +215,19 @@ async def test_bad_requests_and_frames_are_refused_with_reasons(client: TestClie
         await ws.send_json({"type": "typing", "n": i})
     got = await frames_until(ws, lambda f: any(x.get("error") == "rate_limited" for x in f))
     assert any(x.get("error") == "rate_limited" for x in got)
+
+
+async def test_open_sockets_are_told_to_reconnect_when_the_service_stops(tmp_path: Path) -> None:
+    config = write_project(tmp_path, {"channels": {"web": {"enabled": True}}})
+    client = TestClient(TestServer(create_app(load_settings(config, env={}))))
+    await client.start_server()
+    resp = await client.post("/api/widget/session", json={"widget_id": "any"})
+    ws = await connect(client, (await resp.json())["token"], origin="")
+    await frames_until(ws, lambda f: f)
+    started = asyncio.get_running_loop().time()
+    closing = asyncio.create_task(client.server.close())  # the service stops; the visitor stays
+    msg = await ws.receive()
+    assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1012  # reconnect, the service restarts
+    await closing
+    assert asyncio.get_running_loop().time() - started < 5
+    await client.close()

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api.auth import public
@@ -52,6 +52,17 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
 STATIC = resources.files("bot.channels.web") / "static"
 HEARTBEAT = 20.0  # seconds between WebSocket pings; a dead peer is dropped after a missed pong
 _TYPES = {".js": "application/javascript", ".css": "text/css", ".html": "text/html"}
+
+
+def install(app: web.Application) -> None:
+    """Open widget and app sockets close with 1012 when the service stops: clients reconnect to
+    the restarted service at once, and shutdown does not wait for them."""
+
+    async def close_sockets(app: web.Application) -> None:
+        if SERVICES in app:
+            await app[SERVICES].sockets.close_all(WSCloseCode.SERVICE_RESTART, b"service restarting")
+
+    app.on_shutdown.append(close_sockets)
 
 
 def origin_allowed(origin: str | None, request: web.Request, web_channel: WebChannel) -> bool:
