@@ -11,7 +11,8 @@ and press Enter; bot, agent and system messages are printed as they arrive. When
 rating, type 1-5 (anything else skips it); when a message offers buttons, type a button's number
 to tap it. Ctrl-D (end of input) or Ctrl-C quits.
 
-What the protocol asks of an app (ARCHITECTURE.md "Channels", the WebSocket frames):
+What the protocol asks of an app (JSON frames with a "type"; the server side is
+bot/channels/socket_session.py):
 
 - connect to `/ws/app?customer_id=C` with `Authorization: Bearer <app key>`; a refusal comes as an
   HTTP status before the upgrade (401 bad key, 400 bad customer id): no point retrying;
