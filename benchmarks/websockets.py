@@ -38,7 +38,7 @@ from typing import Any
 import aiohttp
 import psutil
 
-from benchmarks.proc import MB, BenchError, Sampler, Server, free_port
+from benchmarks.proc import MB, BenchError, Sampler, Server, _busy, _cpu, free_port
 from benchmarks.runner import _bench_dir, _source_config, _write_config
 from bot.config import REPO_ROOT, load_settings
 
@@ -257,6 +257,21 @@ async def _chat(chatters: list[Visitor], questions: list[tuple[str, tuple[str, .
     await asyncio.gather(*(visitor(n, v) for n, v in enumerate(chatters)))
 
 
+class LoopLag:
+    """How late this process's own event loop wakes up: a busy client inflates the round trips."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every = every
+        self.lags: list[float] = []
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.every
+            await asyncio.sleep(self.every)
+            self.lags.append(max(0.0, loop.time() - due))
+
+
 def _pct(ordered: list[float], q: float) -> float:
     if not ordered:
         return 0.0
@@ -330,10 +345,19 @@ async def run(
                     f"({per_session:.1f} KB a session)")
                 chatters = visitors[:: max(1, len(visitors) // chatting)][:chatting] if chatting else []
                 say(f"{len(chatters)} visitors chat, {rounds} questions each, ~{think:g} s apart")
-                cpu0, chat_started = service.sampler.cpu_seconds(), time.perf_counter()
-                await _chat(chatters, questions, rounds, think, tally, say)
+                me, lag = psutil.Process(), LoopLag()
+                lag_task = asyncio.create_task(lag.run())
+                cpu0, me0, busy0 = service.sampler.cpu_seconds(), _cpu(me), _busy(psutil.cpu_times())
+                chat_started = time.perf_counter()
+                try:
+                    await _chat(chatters, questions, rounds, think, tally, say)
+                finally:
+                    lag_task.cancel()
                 chat_seconds = time.perf_counter() - chat_started
                 chat_cpu = service.sampler.cpu_seconds() - cpu0
+                client_cpu = _cpu(me) - me0
+                # Other processes' share of the machine: on a shared box it makes the round trips pessimistic.
+                background = max(0.0, _busy(psutil.cpu_times()) - busy0 - chat_cpu - client_cpu)
                 after_chat = await _settled_rss(service.sampler, samples=3)
                 still_open = await _alive(visitors)
                 client_rss = psutil.Process().memory_info().rss
@@ -345,6 +369,7 @@ async def run(
 
     ordered = sorted(tally.latencies)
     p99 = _pct(ordered, 0.99)
+    cpus = psutil.cpu_count() or 1
     messages = len(chatters) * rounds
     return {
         "sessions": sessions,
@@ -375,11 +400,14 @@ async def run(
         "chat_seconds": round(chat_seconds, 1),
         "chat_msgs_per_s": round(tally.answered / chat_seconds, 1) if chat_seconds else 0.0,
         "server_cpu_chat": round(chat_cpu / chat_seconds, 3) if chat_seconds else 0.0,  # share of one core
+        "client_cpu_chat": round(client_cpu / chat_seconds, 3) if chat_seconds else 0.0,
+        "background_cpu": round(background / (chat_seconds * cpus), 3) if chat_seconds else 0.0,  # of the machine
+        "client_loop_lag_p99_ms": _pct(sorted(lag.lags), 0.99),
         "still_open": still_open,
         "first_error": tally.first_error,
         "service_exit_code": exit_code,
         "startup_seconds": round(startup, 2),
-        "cpus": psutil.cpu_count() or 1,
+        "cpus": cpus,
         "python": platform.python_version(),
         "targets": {"rss_per_session_kb": TARGET_KB_PER_SESSION, "p99_ms": TARGET_P99_MS},
         "meets_targets": {"rss_per_session": per_session <= TARGET_KB_PER_SESSION,
@@ -419,8 +447,12 @@ def render(r: dict[str, Any]) -> str:
         f"  chat       {r['rounds']} questions a visitor ~{r['think_seconds']:g} s apart: "
         f"{r['chat_msgs_per_s']} msg/s over {r['chat_seconds']} s, server CPU {r['server_cpu_chat']:.0%} of a core; "
         f"reply errors {r['reply_errors']}, error frames {r['server_error_frames']}",
+        f"  cpu        during the chat: bench client {r['client_cpu_chat']:.0%} of a core (its loop p99 "
+        f"{r['client_loop_lag_p99_ms']} ms late), other processes {r['background_cpu']:.0%} of the machine",
         f"  service exit code {'killed' if r['service_exit_code'] is None else r['service_exit_code']}",
     ]
     if r["first_error"]:
         lines.append(f"  first error: {r['first_error']}")
+    if r["background_cpu"] > 0.2:
+        lines.append("  note: other processes kept the machine busy during the chat; the round trips are pessimistic")
     return "\n".join(lines)
