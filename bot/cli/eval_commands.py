@@ -55,12 +55,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="instead: time delete_customer's erasure of a customer with --customer-messages messages")
     what.add_argument("--retention", action="store_true",
                       help="instead: turn latency while the retention purge blanks --history old messages")
+    what.add_argument("--websockets", type=int, nargs="?", const=5000, metavar="N",
+                      help="instead: memory of N idle widget sockets (default 5000) and the round trip of "
+                           "--chatting of them")
     p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
     p.add_argument("--history", type=int, default=1_000_000,
                    help="messages seeded with --reports / --retention (default 1000000)")
     p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
     p.add_argument("--customer-messages", "--customer_messages", dest="customer_messages", type=int,
                    default=10_000, help="messages of the erased customer with --erasure (default 10000)")
+    p.add_argument("--chatting", type=int, default=200,
+                   help="with --websockets: sockets that chat while all are open (default 200)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=bench)
 
@@ -177,6 +182,8 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
             return await _bench_erasure(args)
         if args.retention:
             return await _bench_retention(args)
+        if args.websockets is not None:
+            return await _bench_websockets(args)
         return await _bench_messages(args)
     except BenchError as exc:
         raise CliError(f"bench: {exc}") from None
@@ -203,6 +210,23 @@ async def _bench_retention(args: argparse.Namespace) -> int:
     if not 1 <= args.concurrency <= 1024:
         raise CliError("--concurrency: between 1 and 1024")
     report = await run(args.history, args.concurrency)
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(render(report), markup=False)
+    return 0
+
+
+async def _bench_websockets(args: argparse.Namespace) -> int:
+    from benchmarks.websockets import render, run
+
+    if not 1 <= args.websockets <= 100_000:
+        raise CliError("--websockets: between 1 and 100000")
+    if not 0 <= args.chatting <= args.websockets:
+        raise CliError("--chatting: between 0 and --websockets")
+    err = stderr() if args.json else stdout()  # progress; with --json stdout holds only the JSON
+    report = await run(args.websockets, args.chatting, settings_path=args.config_path,
+                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
     if args.json:
         print_json(report)
     else:
