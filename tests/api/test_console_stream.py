@@ -216,6 +216,9 @@ class FakeHub:
         self.calls.append((channel, customer_id))
         return 1
 
+    async def close_all(self, code: int, message: bytes) -> None:  # the shutdown hook's call
+        pass
+
 
 async def _assigned(client: TestClient, token: str) -> str:
     body = await say(client, "转人工")
