@@ -10,6 +10,7 @@ from typing import Any
 
 PAYLOADS = Path(__file__).parent / "payloads"
 _ids = itertools.count(900_000_001)
+_message_ids = itertools.count(1001)
 
 
 def payload(name: str) -> dict[str, Any]:
@@ -18,15 +19,15 @@ def payload(name: str) -> dict[str, Any]:
 
 def message(name: str = "text_message", *, chat_id: int | None = None, text: str | None = None,
             message_id: int | None = None, update_id: int | None = None) -> dict[str, Any]:
-    """A message update from the payload `name`, moved to `chat_id` (a private chat: the user too)."""
+    """A message update from the payload `name`, moved to `chat_id` (a private chat: the user too),
+    with a fresh update_id and message_id unless given (a retry is the same dict posted again)."""
     update = payload(name)
     msg = update.get("message") or update["edited_message"]
     if chat_id is not None:
         msg["chat"]["id"] = msg["from"]["id"] = chat_id
     if text is not None:
         msg["text"] = text
-    if message_id is not None:
-        msg["message_id"] = message_id
+    msg["message_id"] = message_id if message_id is not None else next(_message_ids)  # ids count per chat
     update["update_id"] = update_id if update_id is not None else next(_ids)
     return update
 
