@@ -26,9 +26,11 @@ BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Shop Support", "use
 
 @dataclass
 class Call:
+    """One request, recorded when it arrives; `status` is None until it is answered (a long poll)."""
+
     method: str
     params: dict[str, Any]
-    status: int = 200
+    status: int | None = None
     result: Any = None
 
 
@@ -123,31 +125,31 @@ class FakeBotApi:
         self._changed.set()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        method = request.match_info["method"]
-        params = await _params(request)
+        call = Call(request.match_info["method"], await _params(request))
+        self.calls.append(call)
+        self._poke()
         if request.match_info["token"] != self.token:
-            return self._record(method, params, 401, _error(401, "Unauthorized"))
-        failures = self._failures.get(method)
+            return self._answer(call, 401, _error(401, "Unauthorized"))
+        failures = self._failures.get(call.method)
         if failures:
             failure = failures.popleft()
             if failure.disconnect:
-                self.calls.append(Call(method, params, status=0))
-                self._poke()
+                call.status = 0
                 assert request.transport is not None
                 request.transport.close()
                 raise ConnectionResetError("fake network error")
             body = _error(failure.status, failure.description)
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
-            return self._record(method, params, failure.status, body)
-        handler = getattr(self, f"_m_{method.lower()}", None)
+            return self._answer(call, failure.status, body)
+        handler = getattr(self, f"_m_{call.method.lower()}", None)
         if handler is None:
-            return self._record(method, params, 404, _error(404, "Not Found: method not found"))
-        status, body = await handler(params)
-        return self._record(method, params, status, body)
+            return self._answer(call, 404, _error(404, "Not Found: method not found"))
+        status, body = await handler(call.params)
+        return self._answer(call, status, body)
 
-    def _record(self, method: str, params: dict[str, Any], status: int, body: dict[str, Any]) -> web.Response:
-        self.calls.append(Call(method, params, status, body.get("result")))
+    def _answer(self, call: Call, status: int, body: dict[str, Any]) -> web.Response:
+        call.status, call.result = status, body.get("result")
         self._poke()
         return web.json_response(body, status=status)
 
