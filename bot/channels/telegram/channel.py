@@ -9,6 +9,9 @@ API's own 5xx are retried with backoff; a blocked bot (403), an unknown chat or 
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import structlog
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -38,6 +41,7 @@ PRODUCTION = "https://api.telegram.org"
 REQUEST_TIMEOUT = 20  # seconds for one Bot API call (a long poll adds its own wait)
 MAX_TEXT = 4000  # the Bot API takes 4096 characters a message; longer replies go in parts
 ALLOWED_UPDATES = ["message", "callback_query"]
+TYPING_EVERY = 4.0  # seconds: Telegram shows "typing…" for five, so one call per chat in that span
 _PERMANENT = (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound, TelegramMigrateToChat)
 
 
@@ -45,6 +49,8 @@ class TelegramChannel:
     def __init__(self, name: str, bot: Bot) -> None:
         self.name = name
         self.bot = bot
+        self._typing_at: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[bool]] = set()
 
     @classmethod
     def open(cls, conf: TelegramSettings, name: str = "telegram") -> TelegramChannel:
@@ -60,6 +66,9 @@ class TelegramChannel:
         return self.bot.id
 
     async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.bot.session.close()
 
     # --- outbound -------------------------------------------------------------------------
@@ -92,6 +101,20 @@ class TelegramChannel:
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await self.bot.send_message(chat_id=chat, text=part, reply_markup=markup if last else None)
+
+    def typing_soon(self, customer_id: str) -> None:
+        """The agent is typing (the console's notice): sendChatAction in the background, at most
+        once per chat every few seconds, so the console's request never waits on Telegram."""
+        now = time.monotonic()
+        if now - self._typing_at.get(customer_id, -TYPING_EVERY) < TYPING_EVERY:
+            return
+        self._typing_at[customer_id] = now
+        if len(self._typing_at) > 10_000:  # forget the oldest chats
+            for key in list(self._typing_at)[:5_000]:
+                del self._typing_at[key]
+        task = asyncio.get_running_loop().create_task(self.typing(customer_id), name="telegram-typing")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def typing(self, customer_id: str) -> bool:
         """The agent is typing: Telegram shows it for five seconds or until the next message."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.api.server import create_app
 from bot.app import build_services
 from bot.channels.status import channel_statuses
 from bot.config import Settings
-from tests.channels.telegram.conftest import telegram_settings
+from tests.channels.telegram.conftest import SECRET, telegram_settings
 from tests.channels.telegram.fake_bot_api import FakeBotApi
 from tests.channels.telegram.updates import message
 
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OFFSET_KEY = "offset:7000000001"  # per bot: the id part of the fake's token
 
 
@@ -77,3 +81,7 @@ async def test_start_reports_the_channel_and_a_webhook_without_its_secret_is_not
     assert not status.connected and "token" in status.detail
     async with build_services(placeholder, sync_faqs=False) as svc:
         assert svc.telegram is None and await svc.channels.get("telegram") is None
+    async with TestClient(TestServer(create_app(polling))) as client:  # polling: the webhook is off
+        resp = await client.post("/channels/telegram", json=message(), headers={HEADER: SECRET})
+        assert resp.status == 404 and (await resp.json())["error"] == "channel_disabled"
+    assert fake.calls == []
