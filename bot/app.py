@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -33,6 +34,7 @@ from bot.channels.outbox import OutboxItem
 from bot.channels.push import CustomerPush
 from bot.channels.registry import ChannelRegistry
 from bot.channels.sockets import SocketChannel, SocketHub
+from bot.channels.telegram import open_telegram
 from bot.channels.tokens import CustomerTokens, load_key
 from bot.channels.webhook import Webhook
 from bot.config import ConfigError, Settings
@@ -69,6 +71,9 @@ from bot.store.factory import open_store
 from bot.tickets.service import TicketService
 from bot.tickets.sla_monitor import SlaMonitor
 
+if TYPE_CHECKING:
+    from bot.channels.telegram.channel import TelegramChannel
+
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[int, int], None]
@@ -101,6 +106,7 @@ class Services:
     push: CustomerPush
     reports: Reports
     customer_data: CustomerData
+    telegram: TelegramChannel | None = None  # the Bot API client, when channels.telegram is on
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,8 @@ async def build_services(
             locks = ConversationLocks()
             sockets, console_events = SocketHub(), ConsoleEvents()
             webhook = _callback(settings)
-            channels = _channels(store, sockets, webhook)
+            telegram = open_telegram(settings)
+            channels = _channels(store, sockets, webhook, telegram)
             delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events))
             notifier = LogNotifier()
             tickets = TicketService(settings, store, notifier)
@@ -226,7 +233,7 @@ async def build_services(
                 settings, store, kb, pipeline, dialogue, runtime, machine, locks, channels, delivery, sockets,
                 console_events, CustomerTokens(load_key(settings.data_dir)), notifier,
                 tickets, agents, customers, handoff, desk, survey, push, Reports(settings, store),
-                CustomerData(store, locks, forget=(runtime.forget_customer,)),
+                CustomerData(store, locks, forget=(runtime.forget_customer,)), telegram=telegram,
             )
             jobs = _start_jobs(services) if background else []
             try:
@@ -239,6 +246,8 @@ async def build_services(
                 await delivery.close()
                 if webhook is not None:
                     await webhook.close()
+                if telegram is not None:
+                    await telegram.close()
                 if llm_client is not None:
                     await llm_client.aclose()
                 if order_lookup is not None:
@@ -257,12 +266,15 @@ def _callback(settings: Settings) -> Webhook | None:
     return None
 
 
-def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None) -> ChannelRegistry:
+def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None,
+              telegram: TelegramChannel | None = None) -> ChannelRegistry:
     """The connectors this release has; channels registered with add_channel resolve by type."""
     registry = ChannelRegistry(store.channels)
     registry.add(ApiChannel("api", webhook))
     registry.add(SocketChannel("web", sockets))
     registry.add(SocketChannel("app", sockets, webhook))
+    if telegram is not None:
+        registry.add(telegram)
     return registry
 
 
@@ -289,6 +301,10 @@ def _start_jobs(services: Services) -> list[asyncio.Task[None]]:
         asyncio.create_task(_kb_feed_job(services), name="kb-change-feed"),
         asyncio.create_task(services.delivery.run(), name="outbox-delivery"),
     ]
+    if services.telegram is not None and services.settings.channels.telegram.mode == "polling":
+        from bot.channels.telegram.polling import run_polling
+
+        jobs.append(asyncio.create_task(run_polling(services), name="telegram-polling"))
     days = services.settings.privacy.retention_days
     if days is not None:  # privacy.retention_days: at start, then hourly, in batches between turns
         jobs.append(asyncio.create_task(RetentionPurge(services.store, days).run(), name="retention-purge"))

@@ -23,8 +23,9 @@ The app's shutdown ends every stream at once (on_shutdown runs before the server
 handlers), so `runner.cleanup()` never waits for an open console. Per process, as the feeds are.
 
 `POST /api/conversations/{id}/typing` (the agent's own chat, 204) tells the customer the agent is
-typing, through the WebSocket hub (`services.sockets`): the web widget and the app show it; other
-channels have no typing notice, and a customer with no socket open simply sees nothing.
+typing, through the WebSocket hub (`services.sockets`): the web widget and the app show it; Telegram
+gets sendChatAction; other channels have no typing notice, and a customer with no socket open
+simply sees nothing.
 """
 
 from __future__ import annotations
@@ -180,6 +181,8 @@ async def agent_typing(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", f"conversation {conv.id} is in state {conv.state}, not with an agent",
                        state=conv.state)
     services.sockets.typing(conv.channel, conv.customer_id)  # how many sockets heard it: nobody's business here
+    if services.telegram is not None and conv.channel == services.telegram.name:
+        services.telegram.typing_soon(conv.customer_id)  # sendChatAction, in the background
     return web.Response(status=204)
 
 

@@ -145,6 +145,11 @@ class TelegramChannel(ChannelSettings):
     SECRETS: ClassVar[tuple[str, ...]] = ("token", "secret_token")
     ALIASES: ClassVar[dict[str, str]] = {"bot_token": "token"}
 
+    def missing(self) -> tuple[str, ...]:
+        # A webhook without its secret would take updates from anybody: not connected until set.
+        extra = ("secret_token",) if self.mode == "webhook" and is_placeholder(self.secret_token) else ()
+        return (*super().missing(), *extra)
+
 
 
 class PhoneChannel(ChannelSettings):

@@ -16,6 +16,7 @@ SERVED = {
     "api": "POST /api/message",
     "web": "GET /widget.js, GET /chat, WebSocket /ws/chat",
     "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
+    "telegram": "Bot API long polling, or POST /channels/telegram (mode: webhook)",
 }
 
 

@@ -282,13 +282,18 @@ class RatingStore(Protocol):
 
 
 class ChannelStore(Protocol):
-    """Channels registered by operators (settings without secrets)."""
+    """Channels registered by operators (settings without secrets), and connectors' small state."""
 
     async def add(self, name: str, type_: str, settings: dict[str, Any], enabled: bool = True) -> bool: ...
 
     async def get(self, name: str) -> ChannelRecord | None: ...
 
     async def list(self) -> list[ChannelRecord]: ...
+
+    # A connector's small durable facts (e.g. a polling offset), by (channel, key).
+    async def get_state(self, channel: str, key: str) -> str | None: ...
+
+    async def set_state(self, channel: str, key: str, value: str) -> None: ...
 
 
 class ReportReader(Protocol):

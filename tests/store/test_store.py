@@ -119,3 +119,12 @@ async def test_channels_register(store: Store, enabled: bool) -> None:
     assert await store.channels.add("shop-web", "web", {}, enabled=enabled) is False
     record = await store.channels.get("shop-web")
     assert record is not None and record.enabled is enabled and record.settings == {}
+
+
+async def test_channel_state_is_kept_per_channel_and_key(store: Store) -> None:
+    assert await store.channels.get_state("telegram", "offset:1") is None
+    await store.channels.set_state("telegram", "offset:1", "41")
+    await store.channels.set_state("telegram", "offset:1", "42")
+    await store.channels.set_state("other", "offset:1", "7")
+    assert await store.channels.get_state("telegram", "offset:1") == "42"
+    assert await store.channels.get_state("other", "offset:1") == "7"

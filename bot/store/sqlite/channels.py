@@ -1,4 +1,5 @@
-"""Channels registered by operators (`add_channel`); secrets stay in the config, not here."""
+"""Channels registered by operators (`add_channel`); secrets stay in the config, not here. Plus
+connectors' small durable state (channel_state: a polling offset)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ class ChannelRepo:
 
     async def list(self) -> list[ChannelRecord]:
         return [_record(r) for r in await self._db.fetchall("SELECT * FROM channels ORDER BY name")]
+
+    async def get_state(self, channel: str, key: str) -> str | None:
+        row = await self._db.fetchone("SELECT value FROM channel_state WHERE channel = ? AND key = ?", (channel, key))
+        return row["value"] if row else None
+
+    async def set_state(self, channel: str, key: str, value: str) -> None:
+        await self._db.execute(
+            """INSERT INTO channel_state (channel, key, value, updated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT(channel, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
+            (channel, key, value, now_iso()),
+        )
 
 
 def _record(row: Any) -> ChannelRecord:

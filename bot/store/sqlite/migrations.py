@@ -355,4 +355,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX outbox_customer ON outbox(customer_id);
         """,
     ),
+    (
+        33,
+        """
+        -- A connector's small durable facts, e.g. Telegram's long-polling offset, so a restart
+        -- neither loses nor re-fetches updates the platform already handed over.
+        CREATE TABLE channel_state (
+            channel TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, key)
+        );
+        """,
+    ),
 )
