@@ -197,7 +197,7 @@ async def build_services(
             locks = ConversationLocks()
             sockets, console_events = SocketHub(), ConsoleEvents()
             webhook = _callback(settings)
-            channels = _channels(store, sockets, webhook)
+            channels = _channels(settings, store, sockets, webhook)
             delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events))
             notifier = LogNotifier()
             tickets = TicketService(settings, store, notifier)
@@ -237,6 +237,7 @@ async def build_services(
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
                 await delivery.close()
+                await channels.aclose()
                 if webhook is not None:
                     await webhook.close()
                 if llm_client is not None:
@@ -257,12 +258,17 @@ def _callback(settings: Settings) -> Webhook | None:
     return None
 
 
-def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None) -> ChannelRegistry:
+def _channels(settings: Settings, store: Store, sockets: SocketHub, webhook: Webhook | None) -> ChannelRegistry:
     """The connectors this release has; channels registered with add_channel resolve by type."""
     registry = ChannelRegistry(store.channels)
     registry.add(ApiChannel("api", webhook))
     registry.add(SocketChannel("web", sockets))
     registry.add(SocketChannel("app", sockets, webhook))
+    wechat = settings.channels.wechat
+    if wechat.enabled and not wechat.missing():  # imported only when configured (wechatpy, cryptography)
+        from bot.channels.wechat.channel import WechatChannel
+
+        registry.add(WechatChannel(wechat))
     return registry
 
 

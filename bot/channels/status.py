@@ -16,6 +16,7 @@ SERVED = {
     "api": "POST /api/message",
     "web": "GET /widget.js, GET /chat, WebSocket /ws/chat",
     "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
+    "wechat": "GET|POST /channels/wechat (passive reply, else message/custom/send)",
 }
 
 
