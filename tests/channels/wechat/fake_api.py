@@ -38,6 +38,7 @@ class Send:
 class FakeWechatApi:
     token_delay: float = 0.0  # seconds the token endpoint takes (widens a stampede's window)
     fail: list[int] = field(default_factory=list)
+    bad_tokens: bool = False  # issue tokens that custom/send refuses (40001) at once
     token_calls: int = 0
     sends: list[Send] = field(default_factory=list)
     _valid: set[str] = field(default_factory=set)
@@ -83,7 +84,8 @@ class FakeWechatApi:
         if self.token_delay:
             await asyncio.sleep(self.token_delay)
         token = f"ACCESS_TOKEN_{self.token_calls}"
-        self._valid.add(token)
+        if not self.bad_tokens:
+            self._valid.add(token)
         return _json({"access_token": token, "expires_in": 7200})
 
     async def _send(self, request: web.Request) -> web.Response:

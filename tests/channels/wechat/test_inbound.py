@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.channels.wechat.conftest import Opener, services
 from tests.channels.wechat.fake_api import FakeWechatApi
-from tests.channels.wechat.pusher import ACCOUNT, TOKEN, crypto, payload, push, sign
+from tests.channels.wechat.pusher import ACCOUNT, TOKEN, payload, push, sign
 
 OPENID = "oWx_customer_0001"
 
@@ -148,18 +148,3 @@ async def test_a_numbered_button_is_chosen_by_its_number(open_app: Opener) -> No
     assert said[-1] == "多久可以发货？"  # the button's value was fed
     reply = (await push(client, payload("text", content="2"))).reply()  # no buttons since: just a number
     assert reply["Content"] != "付款后 48 小时内发货。"
-
-
-async def test_a_passive_reply_holds_text_that_would_break_cdata(open_app: Opener) -> None:
-    client = await open_app()
-    svc = services(client)
-    conv = await svc.store.conversations.create(OPENID, "wechat", "zh")
-    from bot.channels.wechat.translate import parse, passive_reply
-
-    pushed = parse(payload("text", content="x"))
-    xml = passive_reply(pushed, "a ]]> b <c>", 1)
-    import xmltodict
-
-    assert xmltodict.parse(xml)["xml"]["Content"] == "a ]]> b <c>"
-    assert conv.channel == "wechat"
-    assert crypto() is not None
