@@ -45,18 +45,14 @@ async def reply_seqs(store: Store, conversation_id: str, message_id: str, replie
 
 
 async def _as_event(store: Store, pushed: Pushed) -> InboundEvent:
-    """A bare number picks a button of the bot's latest message (buttons are numbered lines here)."""
+    """A bare number picks a button of the last message the customer got, when that one has
+    buttons (they are numbered lines here); otherwise it is just a number (a rating, a count)."""
     if NUMBER.fullmatch(pushed.text):
         conv = await store.conversations.latest_for(pushed.openid, CHANNEL)
-        if conv is not None:
-            buttons: tuple[Button, ...] = ()
-            for m in reversed(await store.messages.messages(conv.id, limit=20)):
-                if m.direction == "in":
-                    break  # the customer has written since: the number is just a number
-                if m.meta.get("buttons"):
-                    buttons = tuple(Button(str(b.get("label", "")), str(b.get("value", "")))
-                                    for b in m.meta["buttons"])
-                    break
+        recent = await store.messages.messages(conv.id, limit=1) if conv is not None else []
+        last = recent[-1] if recent else None
+        if last is not None and last.direction == "out" and last.meta.get("buttons"):
+            buttons = tuple(Button(str(b.get("label", "")), str(b.get("value", ""))) for b in last.meta["buttons"])
             chosen = chosen_button(pushed.text, buttons)
             if chosen is not None and chosen.value:
                 return pushed.event(chosen.value, label=chosen.label)

@@ -31,6 +31,7 @@ from bot.channels.wechat.translate import (
     message_text,
     parse,
     passive_reply,
+    refuse_markup,
 )
 from bot.core.clock import now_iso
 from bot.runtime import ShuttingDown
@@ -126,6 +127,7 @@ async def receive(request: web.Request) -> web.Response:
         raise ApiError(413, "too_large", "the request body is too large")
     try:
         body = raw.decode("utf-8")
+        refuse_markup(body)
         xml = channel.decrypt(body, request.query.get("msg_signature", ""), timestamp, nonce) \
             if encrypt_type == "aes" else body
         pushed = parse(xml)

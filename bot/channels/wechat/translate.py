@@ -6,8 +6,10 @@ Media the dialogue cannot read become a short description ("[图片]", "[位置]
 their ids in the metadata, so the dialogue can still answer or hand off. Buttons are rendered as
 numbered lines ("1. 是"); a customer's bare number answers the latest message that had buttons.
 
-Parsing one message takes ~60 µs and AES-decrypting it ~110 µs (measured with timeit on this
-machine), so both run on the event loop; a thread hop costs about as much as the work.
+Measured with timeit on the 2-core test machine: parsing a text message takes ~0.1 ms and
+AES-decrypting it ~0.12 ms (0.7 ms and 1 ms for a body at the 64 KiB limit; WeChat's texts are
+at most 2 KB), rendering and encrypting the reply ~0.1 ms. So wechatpy's synchronous calls run on
+the event loop: a thread hop would cost about as much as the work. Its HTTP client is never used.
 """
 
 from __future__ import annotations
