@@ -204,7 +204,7 @@ async def build_services(
             sockets, console_events = SocketHub(), ConsoleEvents()
             webhook = _callback(settings)
             telegram = open_telegram(settings)
-            channels = _channels(store, sockets, webhook, telegram)
+            channels = _channels(settings, store, sockets, webhook, telegram)
             delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events))
             notifier = LogNotifier()
             tickets = TicketService(settings, store, notifier)
@@ -244,6 +244,7 @@ async def build_services(
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
                 await delivery.close()
+                await channels.aclose()
                 if webhook is not None:
                     await webhook.close()
                 if telegram is not None:
@@ -266,7 +267,7 @@ def _callback(settings: Settings) -> Webhook | None:
     return None
 
 
-def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None,
+def _channels(settings: Settings, store: Store, sockets: SocketHub, webhook: Webhook | None,
               telegram: TelegramChannel | None = None) -> ChannelRegistry:
     """The connectors this release has; channels registered with add_channel resolve by type."""
     registry = ChannelRegistry(store.channels)
@@ -275,6 +276,11 @@ def _channels(store: Store, sockets: SocketHub, webhook: Webhook | None,
     registry.add(SocketChannel("app", sockets, webhook))
     if telegram is not None:
         registry.add(telegram)
+    wechat = settings.channels.wechat
+    if wechat.enabled and not wechat.missing():  # imported only when configured (wechatpy, cryptography)
+        from bot.channels.wechat.channel import WechatChannel
+
+        registry.add(WechatChannel(wechat))
     return registry
 
 

@@ -27,6 +27,7 @@ from bot.channels.app_keys import AppKeys
 from bot.channels.secrets import ChannelSecrets
 from bot.channels.telegram import webhook as telegram_routes
 from bot.channels.web import routes as web_channel_routes
+from bot.channels.wechat import routes as wechat_routes
 from bot.config import Settings
 from bot.core import service_file
 
@@ -43,8 +44,8 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
-    feature_modules = (tickets, handoffs, console_stream, customers, stats, kb_edit_routes, outbox, web_channel_routes,
-                       telegram_routes)
+    feature_modules = (tickets, handoffs, console_stream, customers, stats, kb_edit_routes, outbox,
+                       web_channel_routes, telegram_routes, wechat_routes)
     app[OPENAPI] = functools.partial(document, *(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -38,6 +38,13 @@ class ChannelRegistry:
         """Deliver `name`'s messages with a coroutine (replaces the connector)."""
         self._by_name[name] = SenderChannel(name, sender)
 
+    async def aclose(self) -> None:
+        """Close the connectors that hold a client session (an `aclose` coroutine)."""
+        for channel in {id(c): c for c in self._by_name.values()}.values():
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                await close()
+
     async def get(self, name: str) -> Channel | None:
         channel = self._by_name.get(name)
         if channel is None and self._records is not None:

@@ -113,7 +113,12 @@ class WechatChannel(ChannelSettings):
     app_id: str | None = None
     app_secret: str | None = None
     token: str | None = None
-    encoding_aes_key: str | None = None
+    encoding_aes_key: str | None = None  # 43 characters; needed for the compatible and safe modes
+    # The passive reply to a new follower (subscribe, or a SCAN of a parameter QR code).
+    welcome: str = Field("您好，欢迎关注！请直接发送您的问题，我们会尽快为您解答。", min_length=1, max_length=600)
+    # Seconds a request waits for the turn before answering `success` (WeChat gives up after 5 s);
+    # a later answer goes out by the customer-service message API.
+    reply_deadline: float = Field(4.0, gt=0, le=4.5)
     REQUIRED: ClassVar[tuple[str, ...]] = ("app_id", "app_secret", "token")
     SECRETS: ClassVar[tuple[str, ...]] = ("app_secret", "token", "encoding_aes_key")
 

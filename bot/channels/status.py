@@ -17,6 +17,7 @@ SERVED = {
     "web": "GET /widget.js, GET /chat, WebSocket /ws/chat",
     "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
     "telegram": "Bot API long polling, or POST /channels/telegram (mode: webhook)",
+    "wechat": "GET|POST /channels/wechat (passive reply, else message/custom/send)",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot.channels.outbox import OutboxItem
@@ -42,6 +43,30 @@ class OutboxRepo:
                        SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
                        ORDER BY id LIMIT ?) RETURNING id""",
                 (lease_until, now, limit),
+            )
+            ids = [r[0] for r in await cur.fetchall()]
+        if not ids:
+            return []
+        rows = await self._db.fetchall(
+            f"{_SELECT} WHERE o.id IN ({','.join('?' * len(ids))}) ORDER BY o.id", ids
+        )
+        return [_item(r) for r in rows]
+
+    async def take_for_reply(self, message_ids: Sequence[int], now: str) -> list[OutboxItem]:
+        """The rows of `message_ids` that no delivery has touched yet (pending, never attempted,
+        not leased), marked sent because the caller delivers them itself (a passive reply in
+        the platform's HTTP response). One conditional update: a delivery round's claim and
+        this take cannot both win a row."""
+        if not message_ids:
+            return []
+        marks = ",".join("?" * len(message_ids))
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                f"""UPDATE outbox SET status = 'sent', attempts = 1, next_attempt_at = ?, last_error = NULL,
+                        updated_at = ?
+                    WHERE message_id IN ({marks}) AND status = 'pending' AND attempts = 0
+                      AND next_attempt_at <= ? RETURNING id""",
+                (now, now, *message_ids, now),
             )
             ids = [r[0] for r in await cur.fetchall()]
         if not ids:
