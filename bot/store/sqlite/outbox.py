@@ -45,12 +45,7 @@ class OutboxRepo:
                 (lease_until, now, limit),
             )
             ids = [r[0] for r in await cur.fetchall()]
-        if not ids:
-            return []
-        rows = await self._db.fetchall(
-            f"{_SELECT} WHERE o.id IN ({','.join('?' * len(ids))}) ORDER BY o.id", ids
-        )
-        return [_item(r) for r in rows]
+        return await self._items(ids)
 
     async def take_for_reply(self, message_ids: Sequence[int], now: str) -> list[OutboxItem]:
         """The rows of `message_ids` that no delivery has touched yet (pending, never attempted,
@@ -69,11 +64,12 @@ class OutboxRepo:
                 (now, now, *message_ids, now),
             )
             ids = [r[0] for r in await cur.fetchall()]
+        return await self._items(ids)
+
+    async def _items(self, ids: Sequence[int]) -> list[OutboxItem]:
         if not ids:
             return []
-        rows = await self._db.fetchall(
-            f"{_SELECT} WHERE o.id IN ({','.join('?' * len(ids))}) ORDER BY o.id", ids
-        )
+        rows = await self._db.fetchall(f"{_SELECT} WHERE o.id IN ({','.join('?' * len(ids))}) ORDER BY o.id", ids)
         return [_item(r) for r in rows]
 
     async def mark(self, item_id: int, status: str, attempts: int, next_attempt_at: str, error: str | None) -> None:
