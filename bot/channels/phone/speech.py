@@ -24,7 +24,8 @@ _EMOJI = re.compile(
 # Ids a caller must hear digit by digit: 6+ digits, or letters then 4+ digits ("SO20240001").
 _LONG_ID = re.compile(r"(?<![\w.])([A-Za-z]{0,4})(\d{6,}|(?<=[A-Za-z])\d{4,})(?![\w.])")
 _MONEY = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)")
-_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*|[。！？!?；;]+")
+# A sentence ends at 。！？!?；; or at a "." before a space (never inside "12.5" or "example.com").
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])\s*|(?<=\.)\s+")
 _SPACES = re.compile(r"[ \t]+")
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -66,7 +67,7 @@ def speakable(text: str, language: str = "zh-CN") -> str:
 
 
 def shorten(text: str, sentences: int = MAX_SENTENCES) -> str:
-    parts = [p.strip() for p in _SENTENCE.findall(text) if p.strip()]
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
     return ("" if _zh_text(text) else " ").join(parts[:sentences]) if parts else text
 
 
