@@ -178,5 +178,7 @@ class PhoneDialog:
             trigger = "skip_rating" if conv.state == "rating" else "close"
             await svc.store.conversations.save(svc.machine.fire(conv, trigger))
         if handoff is not None:
-            svc.handoff.changes.notify(QUEUE)
+            svc.handoff.changes.notify(QUEUE)  # consoles drop it from the queue
+        if conv.agent_id:
+            svc.handoff.changes.notify(conv.agent_id)  # and from the chats of the agent who had it
         log.info("phone_conversation_closed", conversation_id=conv.id, outcome=outcome)
