@@ -167,6 +167,9 @@ class PhoneChannel(ChannelSettings):
     # the full URL it requested, which behind a proxy is not the URL this server sees.
     public_base_url: str | None = None
     language: str = Field("zh-CN", min_length=2, max_length=16)
+    # The recogniser's language when it is not `language` (Twilio's <Gather language>; its list
+    # names Mandarin "cmn-Hans-CN" for some speech models): unset, `language`.
+    speech_language: str | None = Field(None, min_length=2, max_length=16)
     voice: str | None = None  # Twilio <Say voice=...> ("Polly.Zhiyu"); alicloud: the robot's TTS voice
     human_number: str | None = None  # where a call transfers to a human (<Dial>); unset: no transfer
     greeting: str = Field("您好，这里是智能客服，请问有什么可以帮您？", min_length=1, max_length=300)

@@ -103,7 +103,7 @@ async def twilio_webhook(request: web.Request) -> web.Response:
     except ShuttingDown:
         raise ApiError(503, "shutting_down", "the service is shutting down; retry shortly") from None
     base = conf.public_base_url.rstrip("/") if conf.public_base_url else ""
-    return web.Response(text=twilio.twiml(reply, base, conf.voice), content_type=twilio.TWIML)
+    return web.Response(text=twilio.twiml(reply, base, conf.voice, conf.speech_language), content_type=twilio.TWIML)
 
 
 @routes.post(alicloud.PATH)

@@ -104,7 +104,7 @@ def action_url(base: str, state: CallState) -> str:
     return f"{base}{PATH}?{urlencode(query)}"
 
 
-def twiml(reply: SpokenReply, base: str, voice: str | None = None) -> str:
+def twiml(reply: SpokenReply, base: str, voice: str | None = None, speech_language: str | None = None) -> str:
     """The TwiML of an answer; `base` is the service's public base URL ("" for a relative action)."""
     say_attrs = f" language={quoteattr(reply.language)}" + (f" voice={quoteattr(voice)}" if voice else "")
     say = f"<Say{say_attrs}>{escape(reply.text)}</Say>" if reply.text else ""
@@ -114,7 +114,7 @@ def twiml(reply: SpokenReply, base: str, voice: str | None = None) -> str:
         body = f"{say}<Hangup/>"
     else:
         gather = (f'<Gather input="speech dtmf" action={quoteattr(action_url(base, reply.next))} method="POST"'
-                  f' language={quoteattr(reply.language)} speechTimeout="auto" numDigits="1"'
+                  f' language={quoteattr(speech_language or reply.language)} speechTimeout="auto" numDigits="1"'
                   f' actionOnEmptyResult="true" bargeIn="{str(reply.barge_in).lower()}">')
         body = f"{gather}{say}</Gather>"
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
