@@ -281,6 +281,11 @@ def _channels(settings: Settings, store: Store, sockets: SocketHub, webhook: Web
         from bot.channels.wechat.channel import WechatChannel
 
         registry.add(WechatChannel(wechat))
+    phone = settings.channels.phone
+    if phone.enabled and not phone.missing():
+        from bot.channels.phone.channel import PhoneChannel
+
+        registry.add(PhoneChannel(phone))
     return registry
 
 

@@ -24,6 +24,7 @@ from bot.api.openapi import document
 from bot.api.server_logs import SafeAccessLogger, install_server_log_filter
 from bot.app import build_services
 from bot.channels.app_keys import AppKeys
+from bot.channels.phone import routes as phone_routes
 from bot.channels.secrets import ChannelSecrets
 from bot.channels.telegram import webhook as telegram_routes
 from bot.channels.web import routes as web_channel_routes
@@ -45,7 +46,7 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
     feature_modules = (tickets, handoffs, console_stream, customers, stats, kb_edit_routes, outbox,
-                       web_channel_routes, telegram_routes, wechat_routes)
+                       web_channel_routes, telegram_routes, wechat_routes, phone_routes)
     app[OPENAPI] = functools.partial(document, *(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:

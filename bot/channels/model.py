@@ -17,7 +17,8 @@ CHANNEL_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "wecom": (("corp_id", "agent_id", "secret"), ("token", "encoding_aes_key", "api_base_url")),
     "wechat_kf": (("corp_id", "secret"), ("token", "encoding_aes_key", "api_base_url")),
     "telegram": (("token",), ("mode", "secret_token", "api_base_url")),
-    "phone": (("provider",), ("api_base_url",)),
+    "phone": (("provider",), ("auth_token", "secret_token", "public_base_url", "human_number", "language",
+                              "voice", "api_base_url")),
 }
 
 

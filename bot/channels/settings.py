@@ -158,8 +158,31 @@ class TelegramChannel(ChannelSettings):
 
 
 class PhoneChannel(ChannelSettings):
+    """Voice calls (bot/channels/phone/): Twilio webhooks or Alibaba Cloud voice callbacks."""
+
     provider: Literal["alicloud", "twilio"] | None = None
+    auth_token: str | None = None  # twilio: the account's auth token, signs X-Twilio-Signature
+    secret_token: str | None = None  # alicloud: the shared token of every callback (header or field)
+    # The service's public URL as the provider calls it ("https://bot.example.com"): Twilio signs
+    # the full URL it requested, which behind a proxy is not the URL this server sees.
+    public_base_url: str | None = None
+    language: str = Field("zh-CN", min_length=2, max_length=16)
+    # The recogniser's language when it is not `language` (Twilio's <Gather language>; its list
+    # names Mandarin "cmn-Hans-CN" for some speech models): unset, `language`.
+    speech_language: str | None = Field(None, min_length=2, max_length=16)
+    voice: str | None = None  # Twilio <Say voice=...> ("Polly.Zhiyu"); alicloud: the robot's TTS voice
+    human_number: str | None = None  # where a call transfers to a human (<Dial>); unset: no transfer
+    greeting: str = Field("您好，这里是智能客服，请问有什么可以帮您？", min_length=1, max_length=300)
+    min_confidence: float = Field(0.5, ge=0, le=1)  # below: "您是说……吗？" before acting
+    max_silences: int = Field(2, ge=0, le=5)  # re-prompts before offering a human / hanging up
     REQUIRED: ClassVar[tuple[str, ...]] = ("provider",)
+    SECRETS: ClassVar[tuple[str, ...]] = ("auth_token", "secret_token")
+
+    def missing(self) -> tuple[str, ...]:
+        # A webhook nobody can verify would take calls from anybody: not connected until set.
+        key = {"twilio": "auth_token", "alicloud": "secret_token"}.get(self.provider or "")
+        extra = (key,) if key and is_placeholder(getattr(self, key)) else ()
+        return (*super().missing(), *extra)
 
 
 class ChannelsConfig(BaseModel):

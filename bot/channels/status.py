@@ -18,6 +18,7 @@ SERVED = {
     "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
     "telegram": "Bot API long polling, or POST /channels/telegram (mode: webhook)",
     "wechat": "GET|POST /channels/wechat (passive reply, else message/custom/send)",
+    "phone": "POST /channels/phone/twilio (TwiML) or POST /channels/phone/alicloud (JSON), by channels.phone.provider",
 }
 
 
