@@ -18,6 +18,8 @@ SERVED = {
     "app": "WebSocket /ws/app with an app key (add_channel --type app), POST /api/message",
     "telegram": "Bot API long polling, or POST /channels/telegram (mode: webhook)",
     "wechat": "GET|POST /channels/wechat (passive reply, else message/custom/send)",
+    "wecom": "GET|POST /channels/wecom (AES callback; replies by message/send)",
+    "wechat_kf": "GET|POST /channels/wechat-kf (callback -> kf/sync_msg; replies by kf/send_msg)",
 }
 
 
