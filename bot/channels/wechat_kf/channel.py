@@ -4,9 +4,10 @@ account the customer wrote to. 95000-95018 (the session is not valid, outside th
 or over the 5 messages a customer's message allows, ...) are refused for good: a dead letter.
 
 Handoff: `channels.wechat_kf.handoff: system` (the default) keeps the customer in this system's
-queue and its agents answer through kf/send_msg like the bot; `platform` is the API call
-`transfer` (kf/service_state/trans) for the integrator to make — it is not yet called on queue
-entry (see the report of this connector)."""
+queue and its agents answer through kf/send_msg like the bot; `platform` also moves the WeChat
+session with kf/service_state/trans (to `servicer` when set: state 3, else the pool: state 2)
+once, when a customer's turn leaves the conversation queued or with an agent. The conversation
+stays in this system's queue as well (an agent here may still answer)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 MAX_TEXT = 2000  # kf/send_msg takes at most 2048 bytes of text
 REFUSED_RANGE = range(95000, 95019)
+HANDED = ("queued", "agent")  # the conversation is with (or waiting for) a human
 REFUSED = {40096: "invalid external_userid", 40001: "channels.wechat_kf.secret is not valid",
            60020: "this server's IP is not on the trusted IP list"}
 
@@ -69,8 +71,11 @@ class WechatKfChannel:
                     if pulled is None:
                         continue
                     await state.set_state(self.name, account_key(pulled.external_userid), pulled.open_kfid)
-                    await services.runtime.feed(pulled.event(self.name))
+                    body = await services.runtime.feed(pulled.event(self.name))
                     fed += 1
+                    if self.settings.handoff == "platform" and body.get("state") in HANDED:
+                        await self._hand_to_platform(pulled.open_kfid, pulled.external_userid,
+                                                     str(body.get("conversation_id") or ""))
                     services.delivery.kick()
                 next_cursor = str(page.get("next_cursor") or "")
                 if next_cursor and next_cursor != cursor:
@@ -110,6 +115,20 @@ class WechatKfChannel:
         if servicer:
             payload["servicer_userid"] = servicer
         await self.api.post("/cgi-bin/kf/service_state/trans", payload)
+
+    async def _hand_to_platform(self, open_kfid: str, external_userid: str, conversation_id: str) -> None:
+        """handoff: platform — once per conversation (a marker in channel_state, so a retried or
+        replayed message does not transfer again), the session goes to WeChat's servicers."""
+        key = f"handoff:{external_userid}"
+        if not conversation_id or await self.state.get_state(self.name, key) == conversation_id:
+            return
+        try:
+            await self.transfer(open_kfid, external_userid, self.settings.servicer)
+        except (WechatApiError, ConnectionError) as exc:
+            log.warning("wechat_kf_transfer_failed", error=str(exc)[:200])
+            return
+        await self.state.set_state(self.name, key, conversation_id)
+        log.info("wechat_kf_transferred", conversation_id=conversation_id, to=self.settings.servicer or "pool")
 
     async def _account(self, customer_id: str) -> str | None:
         value = await self.state.get_state(self.name, account_key(customer_id))

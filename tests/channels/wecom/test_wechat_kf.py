@@ -107,3 +107,24 @@ async def test_outside_the_session_window_is_a_dead_letter(open_app: Opener, wec
     assert [(d["channel"], d["attempts"]) for d in dead] == [("wechat_kf", 1)]
     assert dead[0]["last_error"].startswith("WeChat KF 95001")
     assert len(wecom_api.all(SEND)) == 1
+
+
+async def test_handoff_platform_moves_the_session_once(open_app: Opener, wecom_api: FakeWecomApi) -> None:
+    wecom_api.kf_messages[KF] = [message(1, "转人工"), message(2, "人呢")]
+    client = await open_app(handoff="platform", servicer="lisi")
+    await post(client, PATH, kf_event_xml(KF))
+    await settle(client, "wechat_kf")
+    conv = await services(client).store.conversations.latest_for(CUSTOMER, "wechat_kf")
+    assert conv is not None and conv.state in ("queued", "agent")
+    assert wecom_api.ok("/cgi-bin/kf/service_state/trans") == [
+        {"open_kfid": KF, "external_userid": CUSTOMER, "service_state": 3, "servicer_userid": "lisi"}]
+
+
+async def test_handoff_system_makes_no_platform_call(open_app: Opener, wecom_api: FakeWecomApi) -> None:
+    wecom_api.kf_messages[KF] = [message(1, "转人工")]
+    client = await open_app()
+    await post(client, PATH, kf_event_xml(KF))
+    await settle(client, "wechat_kf")
+    conv = await services(client).store.conversations.latest_for(CUSTOMER, "wechat_kf")
+    assert conv is not None and conv.state in ("queued", "agent")
+    assert wecom_api.all("/cgi-bin/kf/service_state/trans") == []
