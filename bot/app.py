@@ -286,6 +286,16 @@ def _channels(settings: Settings, store: Store, sockets: SocketHub, webhook: Web
         from bot.channels.phone.channel import PhoneChannel
 
         registry.add(PhoneChannel(phone))
+    wecom = settings.channels.wecom
+    if wecom.enabled and not wecom.missing():
+        from bot.channels.wecom.channel import WecomChannel
+
+        registry.add(WecomChannel(wecom))
+    wechat_kf = settings.channels.wechat_kf
+    if wechat_kf.enabled and not wechat_kf.missing():
+        from bot.channels.wechat_kf.channel import WechatKfChannel
+
+        registry.add(WechatKfChannel(wechat_kf, store.channels))
     return registry
 
 

@@ -29,6 +29,8 @@ from bot.channels.secrets import ChannelSecrets
 from bot.channels.telegram import webhook as telegram_routes
 from bot.channels.web import routes as web_channel_routes
 from bot.channels.wechat import routes as wechat_routes
+from bot.channels.wechat_kf import routes as wechat_kf_routes
+from bot.channels.wecom import routes as wecom_routes
 from bot.config import Settings
 from bot.core import service_file
 
@@ -46,7 +48,8 @@ def create_app(settings: Settings, *, background: bool = False) -> web.Applicati
     app[ADMIN_TOKEN] = ensure_admin_token(settings)[0]
     app[METRICS] = Metrics.create()
     feature_modules = (tickets, handoffs, console_stream, customers, stats, kb_edit_routes, outbox,
-                       web_channel_routes, telegram_routes, wechat_routes, phone_routes)
+                       web_channel_routes, telegram_routes, wechat_routes, phone_routes, wecom_routes,
+                       wechat_kf_routes)
     app[OPENAPI] = functools.partial(document, *(m.OPENAPI_PATHS for m in feature_modules))
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:

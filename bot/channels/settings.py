@@ -129,6 +129,8 @@ class WecomChannel(ChannelSettings):
     secret: str | None = None
     token: str | None = None
     encoding_aes_key: str | None = None
+    # The greeting for a member who subscribes to (or first opens) the app.
+    welcome: str = Field("您好，请直接发送您的问题，我们会尽快为您解答。", min_length=1, max_length=600)
     REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "agent_id", "secret")
     SECRETS: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 
@@ -138,6 +140,10 @@ class WechatKfChannel(ChannelSettings):
     secret: str | None = None
     token: str | None = None
     encoding_aes_key: str | None = None
+    # Who serves a customer handed to a human: this system's queue (system), or WeChat's own
+    # servicers (platform: kf/service_state/trans to the pool, or to `servicer` when set).
+    handoff: Literal["system", "platform"] = "system"
+    servicer: str | None = None
     REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "secret")
     SECRETS: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 

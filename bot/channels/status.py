@@ -19,6 +19,8 @@ SERVED = {
     "telegram": "Bot API long polling, or POST /channels/telegram (mode: webhook)",
     "wechat": "GET|POST /channels/wechat (passive reply, else message/custom/send)",
     "phone": "POST /channels/phone/twilio (TwiML) or POST /channels/phone/alicloud (JSON), by channels.phone.provider",
+    "wecom": "GET|POST /channels/wecom (AES callback; replies by message/send)",
+    "wechat_kf": "GET|POST /channels/wechat-kf (callback -> kf/sync_msg; replies by kf/send_msg)",
 }
 
 
