@@ -131,7 +131,8 @@ class WecomChannel(ChannelSettings):
     encoding_aes_key: str | None = None
     # The greeting for a member who subscribes to (or first opens) the app.
     welcome: str = Field("您好，请直接发送您的问题，我们会尽快为您解答。", min_length=1, max_length=600)
-    REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "agent_id", "secret")
+    # token and encoding_aes_key too: without them the callback cannot be verified or decrypted.
+    REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
     SECRETS: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 
 
@@ -144,7 +145,7 @@ class WechatKfChannel(ChannelSettings):
     # servicers (platform: kf/service_state/trans to the pool, or to `servicer` when set).
     handoff: Literal["system", "platform"] = "system"
     servicer: str | None = None
-    REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "secret")
+    REQUIRED: ClassVar[tuple[str, ...]] = ("corp_id", "secret", "token", "encoding_aes_key")
     SECRETS: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 
 
