@@ -30,6 +30,7 @@ from bot.actions.orders import OrderAnswers
 from bot.agents.directory import AgentDirectory
 from bot.channels.api_channel import ApiChannel
 from bot.channels.delivery import Delivery
+from bot.channels.limits import OutboundLimits
 from bot.channels.outbox import OutboxItem
 from bot.channels.push import CustomerPush
 from bot.channels.registry import ChannelRegistry
@@ -205,7 +206,8 @@ async def build_services(
             webhook = _callback(settings)
             telegram = open_telegram(settings)
             channels = _channels(settings, store, sockets, webhook, telegram)
-            delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events))
+            delivery = Delivery(store.outbox, channels, on_dead_letter=_dead_letter_notice(store, console_events),
+                                limits=OutboundLimits(settings.channels.limits()))
             notifier = LogNotifier()
             tickets = TicketService(settings, store, notifier)
             agents = AgentDirectory(settings, store)

@@ -13,11 +13,12 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
 from bot.channels.base import DeliveryFailed
+from bot.channels.limits import OutboundLimits
 from bot.channels.outbox import OutboxItem
 from bot.channels.registry import ChannelRegistry
 from bot.core import periodic
@@ -42,13 +43,16 @@ class RetryPolicy:
 
 class Delivery:
     def __init__(self, outbox: OutboxStore, channels: ChannelRegistry, policy: RetryPolicy | None = None,
-                 on_dead_letter: DeadLetterHook | None = None) -> None:
+                 on_dead_letter: DeadLetterHook | None = None, limits: OutboundLimits | None = None) -> None:
         self._outbox = outbox
+        self._limits = limits or OutboundLimits({})
         self._channels = channels
         self.policy = policy or RetryPolicy()
         self._on_dead_letter = on_dead_letter
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._closed = False
 
     def kick(self) -> None:
         """Send what is due now, in the background (coalesced: one drain at a time)."""
@@ -62,11 +66,20 @@ class Delivery:
         a customer got right after an action substitute an inline drain here.)"""
         self.kick()
 
-    async def settle(self) -> None:
-        """Wait until what is due now has been handed to the channels."""
+    async def settle(self, *, deferred: float = 0.0) -> None:
+        """Wait until what is due now has been handed to the channels; with `deferred` seconds,
+        also what a rate limit put off for up to that long."""
         while self._task is not None and not self._task.done():
             await asyncio.wait([self._task])
         await self.drain()
+        loop = asyncio.get_running_loop()
+        until = loop.time() + deferred
+        for _ in range(int(deferred * 20)):
+            _, pending = await self._outbox.list(status="pending", limit=1)
+            if not pending or loop.time() > until:
+                return
+            await asyncio.sleep(0.05)
+            await self.drain()
 
     async def _drain_loop(self) -> None:
         while True:
@@ -94,6 +107,8 @@ class Delivery:
             handled += len(items)
 
     async def _deliver(self, item: OutboxItem) -> None:
+        if self._limits.applies_to(item.channel) and await self._held_back(item):
+            return
         attempts = item.attempts + 1
         now = utcnow()
         channel = await self._channels.get(item.channel)
@@ -109,6 +124,35 @@ class Delivery:
             await self._failed(item, attempts, f"{type(exc).__name__}", retry=True)
             return
         await self._outbox.mark(item.id, status, attempts, now.isoformat(timespec="microseconds"), None)
+
+    async def _held_back(self, item: OutboxItem) -> bool:
+        """Over the channel's or the recipient's rate, or behind an earlier message to the same
+        customer that is still waiting: deferred (not an attempt), in order."""
+        now = utcnow()
+        earlier = await self._outbox.waiting_before(item.channel, item.customer_id, item.id)
+        if earlier is not None and earlier > now.isoformat(timespec="microseconds"):
+            due = datetime.fromisoformat(earlier) + timedelta(seconds=self._limits.spacing(item.channel))
+        else:
+            wait = await self._limits.wait_for(item.channel, item.customer_id)
+            if wait <= 0:
+                return False
+            due = now + timedelta(seconds=wait)
+        await self._outbox.mark(item.id, "pending", item.attempts, due.isoformat(timespec="microseconds"),
+                                item.last_error)
+        self._later(max((due - now).total_seconds(), 0.0) + 0.01)
+        return True
+
+    def _later(self, seconds: float) -> None:
+        """A kick when a deferred row comes due (cancelled by close())."""
+        if self._closed:
+            return
+        handle = asyncio.get_running_loop().call_later(seconds, self._timed_kick)
+        self._timers.add(handle)
+
+    def _timed_kick(self) -> None:
+        self._timers = {h for h in self._timers if not h.cancelled() and h.when() > asyncio.get_running_loop().time()}
+        if not self._closed:
+            self.kick()
 
     async def _failed(self, item: OutboxItem, attempts: int, reason: str, *, retry: bool) -> None:
         if retry and attempts < self.policy.attempts:
@@ -131,5 +175,9 @@ class Delivery:
         await periodic.every(every, self.drain, failed="outbox_round_failed")
 
     async def close(self) -> None:
+        self._closed = True
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
         if self._task is not None and not self._task.done():
             await asyncio.wait([self._task], timeout=5)

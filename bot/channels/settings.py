@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.channels.limits import Limit
+
 # Values the seed's sample ships with ("your_app_id" ...): present, but not real credentials.
 PLACEHOLDER_PREFIXES = ("your_", "your-", "<", "changeme", "xxx")
 
@@ -28,6 +30,9 @@ class ChannelSettings(BaseModel):
 
     enabled: bool = False
     api_base_url: str | None = None
+    # Outbound messages a second: the channel overall and one recipient (None: no limit).
+    rate_limit: float | None = Field(None, gt=0, le=10_000)
+    per_recipient_rate: float | None = Field(None, gt=0, le=1_000)
 
     # Keys a connector needs before it can talk to the platform, and the ones that are credentials.
     REQUIRED: ClassVar[tuple[str, ...]] = ()
@@ -110,6 +115,8 @@ class AppChannel(ChannelSettings):
 
 
 class WechatChannel(ChannelSettings):
+    # Custom messages count against the account's quota; a steady pace keeps bursts under 45047.
+    rate_limit: float | None = Field(20.0, gt=0, le=10_000)
     app_id: str | None = None
     app_secret: str | None = None
     token: str | None = None
@@ -153,6 +160,9 @@ class TelegramChannel(ChannelSettings):
     token: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
     secret_token: str | None = None
+    # The Bot API's limits: about 30 messages a second overall, 1 a second in one chat.
+    rate_limit: float | None = Field(30.0, gt=0, le=10_000)
+    per_recipient_rate: float | None = Field(1.0, gt=0, le=1_000)
     REQUIRED: ClassVar[tuple[str, ...]] = ("token",)
     SECRETS: ClassVar[tuple[str, ...]] = ("token", "secret_token")
     ALIASES: ClassVar[dict[str, str]] = {"bot_token": "token"}
@@ -208,6 +218,15 @@ class ChannelsConfig(BaseModel):
 
     def names(self) -> tuple[str, ...]:
         return tuple(type(self).model_fields)
+
+    def limits(self) -> dict[str, Limit]:
+        """The outbound rate limits by channel name (bot/channels/limits.py)."""
+        out = {}
+        for name in self.names():
+            ch = self.get(name)
+            if ch is not None and (ch.rate_limit or ch.per_recipient_rate):
+                out[name] = Limit(ch.rate_limit, ch.per_recipient_rate)
+        return out
 
     def get(self, name: str) -> ChannelSettings | None:
         return getattr(self, name, None) if name in type(self).model_fields else None

@@ -66,6 +66,16 @@ class OutboxRepo:
             ids = [r[0] for r in await cur.fetchall()]
         return await self._items(ids)
 
+    async def waiting_before(self, channel: str, customer_id: str, item_id: int) -> str | None:
+        """When the last earlier message still on its way to this customer is due, or None: a
+        later message must not overtake it (rate limits keep each customer's order)."""
+        row = await self._db.fetchone(
+            """SELECT next_attempt_at FROM outbox WHERE customer_id = ? AND channel = ? AND status = 'pending'
+               AND id < ? ORDER BY id DESC LIMIT 1""",
+            (customer_id, channel, item_id),
+        )
+        return row["next_attempt_at"] if row else None
+
     async def _items(self, ids: Sequence[int]) -> list[OutboxItem]:
         if not ids:
             return []

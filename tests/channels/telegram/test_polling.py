@@ -32,7 +32,7 @@ async def test_updates_are_answered_once_and_the_offset_survives_a_restart(tmp_p
         await fake.wait_for(lambda: fake.sent(6200001) and any("发票" in t["text"] for t in fake.sent(6200002)))
         await fake.wait_for(lambda: [c for c in fake.calls_to("getUpdates")
                                      if c.params.get("offset") == invoice["update_id"] + 1])
-        await svc.delivery.settle()
+        await svc.delivery.settle(deferred=5)  # one message a second per chat: a turn's second reply waits
         assert fake.calls_to("getUpdates")[0].params["allowed_updates"] == ["message", "callback_query"]
         assert fake.calls_to("getUpdates")[0].params.get("offset") is None  # nothing saved yet: from the start
     assert await _saved(settings) == str(invoice["update_id"] + 1)
@@ -46,7 +46,7 @@ async def test_updates_are_answered_once_and_the_offset_survives_a_restart(tmp_p
         await fake.wait_for(lambda: any("48 小时" in m["text"] for m in fake.sent(6200001)))
         await fake.wait_for(lambda: [c for c in fake.calls_to("getUpdates")
                                      if c.params.get("offset") == later["update_id"] + 1])
-        await svc.delivery.settle()
+        await svc.delivery.settle(deferred=5)  # one message a second per chat: a turn's second reply waits
     polls = [c for c in fake.calls[first_call:] if c.method == "getUpdates"]
     assert polls[0].params["offset"] == invoice["update_id"] + 1
     assert await _saved(settings) == str(later["update_id"] + 1)
@@ -61,7 +61,7 @@ async def test_updates_are_answered_once_and_the_offset_survives_a_restart(tmp_p
     async with build_services(settings, background=True) as svc:
         await fake.wait_for(lambda: [c for c in fake.calls_to("getUpdates")
                                      if c.params.get("offset") == invoice["update_id"] + 1])
-        await svc.delivery.settle()
+        await svc.delivery.settle(deferred=5)  # one message a second per chat: a turn's second reply waits
         transcript = await svc.store.messages.customer_messages("telegram", "tg_6200001", 0)
         assert [m.text for m in transcript if m.direction == "in"] == ["怎么退款", "多久可以发货"]
     assert {chat: [m["text"] for m in fake.sent(chat)] for chat in answered} == answered  # nobody twice

@@ -144,6 +144,7 @@ async def test_start_welcomes_media_is_described_edits_are_ignored_and_the_name_
 async def _make_due(svc: Services) -> None:
     await svc.store.db.execute("UPDATE outbox SET next_attempt_at = '' WHERE status = 'pending'")
     await svc.delivery.drain()
+    await svc.delivery.settle(deferred=3)  # a chat gets one message a second (the Bot API's limit)
 
 
 @pytest.mark.parametrize("trouble", ["429", "network"])
