@@ -88,6 +88,34 @@ async def _quiet(fake: FakeBotApi, done: Callable[[], bool], limit: float) -> bo
     return finished
 
 
+async def _stored_in_order(settings: Any, plan: dict[int, list[tuple[str, str]]]) -> int:
+    """Chats whose stored transcript has every question followed by its own answer, in the order
+    asked (read from the bench's store once the service is gone)."""
+    from bot.channels.telegram.translate import customer_id
+    from bot.store.factory import open_store
+
+    store = await open_store(settings)
+    ok = 0
+    try:
+        for chat, seq in plan.items():
+            conv = await store.conversations.latest_for(customer_id(chat), "telegram")
+            if conv is None:
+                continue
+            msgs = await store.messages.messages(conv.id, limit=4 * len(seq) + 10)
+            pairs, asked = [], None
+            for m in msgs:
+                if m.direction == "in":
+                    asked = m.text
+                elif asked is not None and m.sender == "bot":
+                    pairs.append((asked, m.text))
+                    asked = None
+            ok += len(pairs) == len(seq) and all(q == q2 and _answer_of(a, t)
+                                                 for (q, a), (q2, t) in zip(seq, pairs, strict=True))
+    finally:
+        await store.close()
+    return ok
+
+
 async def _calibrate(fake: FakeBotApi, questions: list[tuple[str, tuple[str, ...]]],
                      ) -> list[tuple[str, tuple[str, ...]]]:
     """The questions a fresh chat gets exactly one message for, the FAQ's answer: an answer that
@@ -185,6 +213,7 @@ async def run(
             say("stopping the service")
             exit_code = await service.stop(grace)
             await fake.close()
+        stored_ok = await _stored_in_order(load_settings(config, env), plan) if exit_code is not None else None
     per_chat_ok, one_each, first_problem = 0, 0, None
     for chat, seq in plan.items():
         texts = [str(p.get("text", "")) for p in fake.sent(chat)]
@@ -193,8 +222,12 @@ async def run(
         in_order = len(texts) == len(seq) and all(_answer_of(a, t) for (_, a), t in zip(seq, texts, strict=True))
         per_chat_ok += in_order
         if not in_order and first_problem is None:
-            first_problem = (f"chat {chat}: {len(texts)} answers to {len(seq)} updates; "
-                             f"first answers {[t[:30] for t in texts[:3]]} for {[q for q, _ in seq[:3]]}")
+            if len(texts) != len(seq):
+                first_problem = f"chat {chat}: {len(texts)} answers to {len(seq)} updates"
+            else:
+                k = next(i for i, ((_, a), t) in enumerate(zip(seq, texts, strict=True)) if not _answer_of(a, t))
+                first_problem = (f"chat {chat}: answer {k + 1} of {len(seq)} to {seq[k][0]!r} was {texts[k][:60]!r}, "
+                                 f"expected {seq[k][1][:30]!r}")
     cpus = psutil.cpu_count() or 1
     answers = len(sends)
     return {
@@ -203,7 +236,8 @@ async def run(
         "answers": answers,
         "answers_per_update": round(answers / updates, 3) if updates else 0.0,
         "chats_one_answer_each": one_each,
-        "chats_in_order": per_chat_ok,
+        "chats_in_order": per_chat_ok,  # by the order of sendMessage on the fake
+        "chats_stored_in_order": stored_ok,  # the transcript: each question followed by its answer
         "all_answered_in_time": finished,
         "elapsed_seconds": round(elapsed, 2),
         "updates_per_s": round(updates / elapsed, 1) if elapsed else 0.0,
@@ -238,7 +272,8 @@ def render(r: dict[str, Any]) -> str:
         f"{r['get_updates_calls']} getUpdates calls)",
         f"  answers    {r['answers']} for {r['updates']} updates ({r['answers_per_update']} each; chats with one "
         f"answer per update {r['chats_one_answer_each']}/{r['chats']}: {met('one_answer_each')})",
-        f"  order      chats whose answers came in the order asked {r['chats_in_order']}/{r['chats']}: {met('order')}",
+        f"  order      chats whose answers came in the order asked {r['chats_in_order']}/{r['chats']}: {met('order')}; "
+        f"stored transcripts in order {r['chats_stored_in_order']}/{r['chats']}",
         f"  cpu        server {r['server_cpu']:.0%} of a core, bench {r['client_cpu']:.0%}, other processes "
         f"{r['background_cpu']:.0%} of the machine",
         f"  service exit code {'killed' if r['service_exit_code'] is None else r['service_exit_code']}",
