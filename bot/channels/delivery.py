@@ -53,6 +53,10 @@ class Delivery:
         self._again = False
         self._timers: set[asyncio.TimerHandle] = set()
         self._closed = False
+        # One drain at a time: the kicked drain and the periodic round each claim a batch in id
+        # order, and two of them sending side by side would reorder one customer's messages.
+        self._draining = asyncio.Lock()
+        self._drainer: asyncio.Task[object] | None = None
 
     def kick(self) -> None:
         """Send what is due now, in the background (coalesced: one drain at a time)."""
@@ -92,7 +96,19 @@ class Delivery:
                 return
 
     async def drain(self) -> int:
-        """Deliver every due row; returns how many were handled."""
+        """Deliver every due row, in id order and one drain at a time; returns how many were
+        handled. (A drain from inside a drain, a dead-letter hook writing a message, runs inline.)"""
+        me = asyncio.current_task()
+        if me is not None and me is self._drainer:
+            return await self._drain()
+        async with self._draining:
+            self._drainer = me
+            try:
+                return await self._drain()
+            finally:
+                self._drainer = None
+
+    async def _drain(self) -> int:
         handled = 0
         while True:
             now = utcnow()

@@ -126,6 +126,9 @@ class WechatChannel(ChannelSettings):
     # Seconds a request waits for the turn before answering `success` (WeChat gives up after 5 s);
     # a later answer goes out by the customer-service message API.
     reply_deadline: float = Field(4.0, gt=0, le=4.5)
+    # Seconds a pushed request's `timestamp` may differ from now; within it a (timestamp, nonce)
+    # pair is accepted once (WeChat signs every attempt, retries included, with a new pair).
+    replay_window: int = Field(300, ge=30, le=3600)
     REQUIRED: ClassVar[tuple[str, ...]] = ("app_id", "app_secret", "token")
     SECRETS: ClassVar[tuple[str, ...]] = ("app_secret", "token", "encoding_aes_key")
 

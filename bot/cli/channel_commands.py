@@ -22,7 +22,7 @@ from bot.channels.app_keys import KEY_FIELD, key_hash, new_app_key
 from bot.channels.model import CHANNEL_FLAGS, CHANNEL_TYPES
 from bot.channels.secrets import ChannelSecrets, ChannelSecretsError, mask
 from bot.channels.settings import ChannelsConfig, ChannelSettings
-from bot.cli.common import CliError, print_json, stdout
+from bot.cli.common import CliError, print_json, stderr, stdout
 from bot.config import Settings
 from bot.logs import SECRET_WORDS
 from bot.store.factory import open_store
@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--settings", default="{}", help="further non-secret settings as JSON")
     p.add_argument("--disabled", action="store_true")
     p.set_defaults(handler=add_channel)
+
+    p = sub.add_parser("channel_check", help="verify a channel's settings and credentials against the platform")
+    p.add_argument("--name", required=True, help="a configured channel (wechat, telegram, web, app...) or a "
+                                                 "registered one (add_channel --name)")
+    p.set_defaults(handler=channel_check)
 
     p = sub.add_parser("list_channels", help="registered channels, secrets masked")
     p.add_argument("--json", action="store_true")
@@ -152,4 +157,44 @@ async def list_channels(settings: Settings, args: argparse.Namespace) -> int:
         hidden = ", ".join(f"{k}={v}" for k, v in row["secrets"].items()) or "-"
         table.add_row(row["name"], row["type"], "yes" if row["enabled"] else "no", escape(shown), escape(hidden))
     stdout().print(table)
+    return 0
+
+
+async def channel_check(settings: Settings, args: argparse.Namespace) -> int:
+    """One line per problem on stderr and exit 2; one OK line and exit 0 when all is well."""
+    from bot.channels.check import check
+
+    name = args.name.strip()
+    store = await open_store(settings)
+    try:
+        record = await store.channels.get(name)
+    finally:
+        await store.close()
+    if record is not None:  # registered: its settings and secrets over the configured ones of its type
+        try:
+            secrets = ChannelSecrets(settings.data_dir).load().get(name, {})
+        except ChannelSecretsError as exc:
+            raise CliError(str(exc)) from None
+        base = settings.channels.get(record.type)
+        raw = {**(base.model_dump() if base is not None else {}), **record.settings, **secrets}
+        try:
+            channel = _model(record.type).model_validate(raw)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            raise CliError(f"channel {name}: {'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+        type_ = record.type
+    else:
+        configured = settings.channels.get(name)
+        if configured is None:
+            known = ", ".join(settings.channels.names())
+            raise CliError(f"--name: no channel {name!r} (configured: {known}; or one registered by add_channel)")
+        channel, type_ = configured, name
+    result = await check(name, type_, channel)
+    if result.problems:
+        err = stderr()
+        for problem in result.problems:
+            err.print(f"channel_check {name}: {problem}", markup=False)
+        return 2
+    state = "" if channel.enabled else " (not enabled)"
+    stdout().print(f"channel {name} ({type_}): OK, {result.checked}{state}", markup=False)
     return 0

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dl.set_defaults(handler=eval_dialogue)
 
     p = sub.add_parser("bench", help="throughput and latency of POST /api/message vs an echo server")
-    p.add_argument("--messages", type=int, default=5000)
+    p.add_argument("--messages", type=int, default=None,
+                   help="messages sent (default 5000; with --wechat 100 a variant)")
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--kb-size", "--kb_size", dest="kb_size", type=int, default=10_000)
     what = p.add_mutually_exclusive_group()
@@ -66,6 +67,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    default=10_000, help="messages of the erased customer with --erasure (default 10000)")
     p.add_argument("--chatting", type=int, default=200,
                    help="with --websockets: sockets that chat while all are open (default 200)")
+    what.add_argument("--wechat", action="store_true",
+                      help="instead: --messages concurrent WeChat pushes (default 100) against a fake WeChat API, "
+                           "each MsgId retried --retries times")
+    what.add_argument("--telegram", action="store_true",
+                      help="instead: --updates queued Telegram updates across --chats chats, processed by polling "
+                           "against a fake Bot API (order per chat, one answer each)")
+    p.add_argument("--updates", type=int, default=1000, help="with --telegram (default 1000)")
+    p.add_argument("--chats", type=int, default=50, help="with --telegram (default 50)")
+    p.add_argument("--retries", type=int, default=3, help="with --wechat: retries of each MsgId (default 3)")
+    p.add_argument("--retry-after", "--retry_after", dest="retry_after", type=float, default=5.0,
+                   help="with --wechat: seconds between a MsgId's retries (WeChat: 5)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=bench)
 
@@ -184,6 +196,10 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
             return await _bench_retention(args)
         if args.websockets is not None:
             return await _bench_websockets(args)
+        if args.wechat:
+            return await _bench_wechat(args)
+        if args.telegram:
+            return await _bench_telegram(args)
         return await _bench_messages(args)
     except BenchError as exc:
         raise CliError(f"bench: {exc}") from None
@@ -234,8 +250,48 @@ async def _bench_websockets(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _bench_wechat(args: argparse.Namespace) -> int:
+    from benchmarks.wechat import render, run
+
+    messages = 100 if args.messages is None else args.messages
+    if not 1 <= messages <= 5000:
+        raise CliError("--messages: between 1 and 5000 with --wechat")
+    if not 0 <= args.retries <= 10:
+        raise CliError("--retries: between 0 and 10")
+    if not 0 <= args.retry_after <= 30:
+        raise CliError("--retry-after: between 0 and 30 seconds")
+    err = stderr() if args.json else stdout()  # progress; with --json stdout holds only the JSON
+    report = await run(messages, args.retries, retry_after=args.retry_after, settings_path=args.config_path,
+                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(render(report), markup=False)
+    return 0
+
+
+async def _bench_telegram(args: argparse.Namespace) -> int:
+    from benchmarks.telegram import render, run
+
+    if not 1 <= args.updates <= 100_000:
+        raise CliError("--updates: between 1 and 100000")
+    if not 1 <= args.chats <= args.updates:
+        raise CliError("--chats: between 1 and --updates")
+    err = stderr() if args.json else stdout()
+    report = await run(args.updates, args.chats, settings_path=args.config_path,
+                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    if args.json:
+        print_json(report)
+    else:
+        stdout().print(render(report), markup=False)
+    return 0
+
+
 async def _bench_messages(args: argparse.Namespace) -> int:
     from benchmarks.runner import run_bench
+
+    if args.messages is None:
+        args.messages = 5000
 
     if args.messages < 10:
         raise CliError("--messages: at least 10")
@@ -282,7 +338,7 @@ async def _bench_handoff(args: argparse.Namespace) -> int:
 
     if not 1 <= args.agents <= 5000:
         raise CliError("--agents: between 1 and 5000")
-    report = await run(args.agents, min(args.messages, 1000))
+    report = await run(args.agents, min(args.messages or 5000, 1000))
     if args.json:
         print_json(report)
     else:
@@ -303,7 +359,7 @@ async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
         stderr().print(f"indexing {args.kb_size:,} FAQs in both stages (about {args.kb_size * 0.12:.0f} s"
                             " on two cores; --first-stage-only skips the second)")
     with progress_bar("searching") as progress:
-        report = bench_search(settings, args.kb_size, min(args.messages, 5000), progress=progress)
+        report = bench_search(settings, args.kb_size, min(args.messages or 5000, 5000), progress=progress)
     if args.json:
         print_json(report)
     else:

@@ -10,6 +10,9 @@ the row becomes a dead letter the agent sees, and is not retried.
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 import structlog
 from wechatpy.crypto import WeChatCrypto
@@ -41,12 +44,51 @@ REFUSED = {
 }
 
 
+class ReplayGuard:
+    """Refuses a stale `timestamp` (further than `window` seconds from now, either way) and a
+    (timestamp, nonce) pair seen within the window: a captured request sent again. Per process,
+    in memory: a pair is remembered until its timestamp leaves the window, so a replay is
+    refused for as long as its timestamp would be accepted. WeChat signs every attempt with a
+    fresh timestamp and nonce, its retries of a MsgId included: they pass, and the turn board
+    (turns.py) and the runtime's dedupe keep them to one answer."""
+
+    MAX_PAIRS = 200_000  # ~100 pushes a second for the whole window; past it the oldest go
+
+    def __init__(self, window: float, clock: Callable[[], float] = time.time) -> None:
+        self.window = window
+        self._clock = clock
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()  # pair -> when it expires
+
+    def fresh(self, timestamp: str) -> bool:
+        return timestamp.isdigit() and abs(self._clock() - int(timestamp)) <= self.window
+
+    def claim(self, timestamp: str, nonce: str) -> bool:
+        """False for a stale timestamp or a pair seen before; else remembers the pair."""
+        if not self.fresh(timestamp):
+            return False
+        now = self._clock()
+        while self._seen:  # expiry follows insertion closely enough: the clock only moves on
+            pair, expires = next(iter(self._seen.items()))
+            if expires > now and len(self._seen) < self.MAX_PAIRS:
+                break
+            del self._seen[pair]
+        key = (timestamp, nonce)
+        if key in self._seen:
+            return False
+        self._seen[key] = int(timestamp) + self.window
+        return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
 class WechatChannel:
     def __init__(self, settings: WechatSettings, name: str = CHANNEL) -> None:
         self.name = name
         self.settings = settings
         self.api = WechatApi(settings.app_id or "", settings.app_secret or "", settings.api_base_url)
         self.turns = TurnBoard()
+        self.replay = ReplayGuard(settings.replay_window)
         self.crypto: WeChatCrypto | None = None
         key = settings.encoding_aes_key
         if key and not is_placeholder(key):

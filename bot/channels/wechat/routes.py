@@ -2,7 +2,8 @@
 `POST /channels/wechat` (pushed messages and events, plaintext, compatible or safe mode).
 
 Verification comes first and a refused request is never processed: a bad `signature` (or, with
-`encrypt_type=aes`, `msg_signature`) is a 403, a body that is no WeChat message a 400. A message
+`encrypt_type=aes`, `msg_signature`), a `timestamp` outside `channels.wechat.replay_window` or a
+(timestamp, nonce) pair already used is a 403, a body that is no WeChat message a 400. A message
 then waits for its turn up to `channels.wechat.reply_deadline` and is answered with a passive
 reply, or with `success` when it is late (the reply follows by the customer-service API):
 bot/channels/wechat/turns.py explains why every MsgId gets exactly one answer.
@@ -58,7 +59,8 @@ _SIGNED = [_param("signature", "sha1 of the sorted token, timestamp and nonce"),
 def _wechat_op(summary: str, params: list[dict[str, Any]]) -> dict[str, Any]:
     return {"summary": summary, "security": [], "parameters": params, "responses": {
         "200": {"description": "OK (text/plain or application/xml)"},
-        "400": _ERROR, "403": {**_ERROR, "description": "the signature does not verify"},
+        "400": _ERROR, "403": {**_ERROR, "description": "the signature does not verify, the timestamp is stale or "
+                                          "the timestamp and nonce were used already"},
         "404": {**_ERROR, "description": "the wechat channel is not enabled and configured"},
         "413": {**_ERROR, "description": "the body is larger than 64 KiB"},
         "503": {**_ERROR, "description": "the service is shutting down or the turn failed; WeChat retries"},
@@ -95,6 +97,9 @@ def _verified(request: web.Request, channel: WechatChannel) -> tuple[str, str]:
     except SignatureRefused:
         log.warning("wechat_signature_refused")
         raise ApiError(403, "forbidden", "the signature does not verify") from None
+    if not channel.replay.fresh(timestamp):
+        log.warning("wechat_stale_timestamp", window=channel.replay.window)
+        raise ApiError(403, "forbidden", "the timestamp is too far from now") from None
     return timestamp, nonce
 
 
@@ -138,6 +143,11 @@ async def receive(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden", "msg_signature does not verify") from None
     except BadMessage as exc:
         raise ApiError(400, "invalid_message", str(exc)) from None
+    # After the body is known to be a signed WeChat message, with no await since: of two copies
+    # of one request, exactly one gets here first.
+    if not channel.replay.claim(timestamp, nonce):
+        log.warning("wechat_replay_refused")
+        raise ApiError(403, "forbidden", "this timestamp and nonce were used already") from None
     if pushed.kind == "ignore":
         return _success()
 

@@ -24,6 +24,7 @@ AES_KEY = base64.b64encode(hashlib.sha256(b"test aes key").digest()).decode().rs
 ACCOUNT = "gh_3f6a1b2c4d5e"
 PAYLOADS = Path(__file__).parent / "payloads"
 _msg_ids = count(24_000_000_000_000_001)
+_nonces = count(1_409_735_669)
 
 
 def sign(*parts: str) -> str:
@@ -65,7 +66,8 @@ def crypto() -> WeChatCrypto:
 async def push(client: TestClient, xml: str, mode: str = "plain", *, forge: str | None = None) -> Answer:
     """POST `xml` as WeChat does. mode: plain | compat (plaintext + Encrypt) | safe (Encrypt only).
     forge: "signature" or "msg_signature" sends a wrong one."""
-    timestamp, nonce = str(int(time.time())), "1409735669"
+    # a new nonce on every attempt, as WeChat signs its retries too (a reused pair is a replay)
+    timestamp, nonce = str(int(time.time())), str(next(_nonces))
     params = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
               "openid": xmltodict.parse(xml)["xml"]["FromUserName"]}
     body = xml
