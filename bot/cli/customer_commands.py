@@ -1,4 +1,8 @@
-"""export_customer, delete_customer and purge_expired: customer data rights from the command line.
+"""export_customer, delete_customer, purge_expired and privacy_audit: customer data rights from the
+command line.
+
+privacy_audit lists who did what with a customer's data (exports, the erasure, agents revealing
+a masked phone or e-mail, consent changes), newest first; an erased customer's trail stays.
 
 purge_expired runs the retention purge once (`privacy.retention_days`, or --days) in the
 database itself, with a progress bar on stderr for a long run; --dry-run only counts.
@@ -17,6 +21,9 @@ import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
 
 from bot.cli.common import CliError, print_json, progress_bar, stdout
 from bot.cli.remote import ServiceUnavailable, error_message, running_service
@@ -42,6 +49,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=delete_customer)
+
+    p = sub.add_parser("privacy_audit", help="who exported, erased, revealed or changed consent of a customer, when")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--limit", type=int, default=100, help="events, newest first (default 100, at most 1000)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=privacy_audit)
 
     p = sub.add_parser("purge_expired", help="blank the text of closed conversations older than "
                        "privacy.retention_days (counts for reports stay)")
@@ -159,4 +172,28 @@ async def purge_expired(settings: Settings, args: argparse.Namespace) -> int:
         stdout().print(f"purged {purged.get('conversations', 0)} conversations closed before {report.cutoff}: "
                        f"{purged.get('messages', 0)} messages, {purged.get('tickets', 0)} tickets, "
                        f"{purged.get('ratings', 0)} ratings ({report.batches} batches)", markup=False)
+    return 0
+
+
+async def privacy_audit(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    if not 1 <= args.limit <= 1000:
+        raise CliError("--limit: must be between 1 and 1000")
+    store = await open_store(settings)
+    try:
+        trail = await CustomerData(store).audit(customer_id, limit=args.limit)
+    finally:
+        await store.close()
+    if trail is None:
+        raise _not_found(customer_id)
+    if args.json:
+        print_json(trail)
+        return 0
+    table = Table(title=f"privacy audit of customer {customer_id} ({trail['total']} events)", title_justify="left")
+    for col in ("when", "kind", "actor", "detail"):
+        table.add_column(col)
+    for e in trail["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items())
+        table.add_row(e["created_at"][:19].replace("T", " "), e["kind"], e["actor"], escape(detail))
+    stdout().print(table)
     return 0

@@ -262,6 +262,10 @@ class CustomerDataStore(Protocol):
 
     async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None: ...
 
+    async def audit(self, customer_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Audit events (id, kind, actor, detail, created_at), newest first, and their total."""
+        ...
+
 
 class RetentionStore(Protocol):
     """The retention purge: closed conversations older than a cutoff lose their customer text

@@ -112,10 +112,22 @@ class CustomerDataRepo:
         return [r["channel"] for r in rows]
 
     async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
-        """An audit event (export, erased, ...): who, when, counts only."""
+        """An audit event (exported, erased, revealed, consent, ...): who, when, what kind of
+        thing; counts and field names only, never the data itself."""
         await self._db.execute(
             "INSERT INTO privacy_events (subject, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?)",
             (subject(customer_id), kind, actor, dumps(detail), now_iso()))
+
+    async def audit(self, customer_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """The customer's audit events, newest first, and how many there are (an erased
+        customer's stay: they are filed under the digest)."""
+        key = subject(customer_id)
+        rows = await self._db.fetchall(
+            """SELECT id, kind, actor, detail, created_at FROM privacy_events WHERE subject = ?
+               ORDER BY id DESC LIMIT ? OFFSET ?""", (key, limit, offset))
+        total = await self._db.fetchone("SELECT COUNT(*) AS n FROM privacy_events WHERE subject = ?", (key,))
+        events = [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return events, int(total["n"]) if total else 0
 
     # -- erasing -------------------------------------------------------------------------------
 
