@@ -10,29 +10,34 @@ opening is audited instead. PUT (admin) creates or updates: fields left out stay
 null clears a text field; the seed's profile JSON loads as written (`customer_id` must be the
 path's, the derived fields are ignored).
 
-Export (GET .../export), erasure (DELETE) and the audit trail (GET .../audit) are the admin's
-alone: an agent token is a 403 (other admin-only routes answer an agent token 401; these name
+PUT .../consent {channel, status: opt_in|opt_out, source} records consent to proactive messages
+(bot/customers/consent.py); GET shows the current consent per channel.
+
+Export (GET .../export), erasure (DELETE), consent changes and the audit trail (GET .../audit) are
+the admin's alone: an agent token is a 403 (other admin-only routes answer an agent token 401; these name
 the refusal). DELETE answers 200 each time for a customer it erased (`status`: erased, then
 already_erased with nothing erased); a customer never known is a 404.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents.model import Agent
 from bot.api.auth import ACTOR, agent_or_admin
 from bot.api.errors import ApiError, json_response, not_found, read_json
+from bot.api.fields import text
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op
 from bot.api.params import IntQuery, PathId
 from bot.api.pii import masks_pii
 from bot.api.tickets import PAGE, PAGE_SIZE
 from bot.customers import masking
+from bot.customers.consent import CHANNEL_PATTERN, CHANNEL_RULE, MAX_SOURCE, Consents
 from bot.customers.service import CustomerUpdate, update_schema
 
 routes = web.RouteTableDef()
@@ -42,6 +47,16 @@ log = structlog.get_logger(__name__)
 CUSTOMER_ID = PathId("customer_id")
 AUDIT_LIMIT = IntQuery("limit", 100, 1, 1000, "events, newest first (default 100)")
 AUDIT_OFFSET = IntQuery("offset", 0, 0, 2**31, "events to skip (paging)")
+
+
+Source = text(MAX_SOURCE, description="where the consent came from, e.g. signup_form (default: admin)")
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Annotated[str, Field(pattern=CHANNEL_PATTERN, description=CHANNEL_RULE)]
+    status: Literal["opt_in", "opt_out"]
+    source: Source | None = None
 
 
 class RevealIn(BaseModel):
@@ -70,7 +85,8 @@ async def get_customer(request: web.Request) -> web.Response:
     elif isinstance(actor, Agent):
         await services.customer_data.viewed(customer_id, actor.id)  # who saw the PII, audited
         log.info("customer_profile_opened", agent_id=actor.id)
-    return json_response({"customer": profile, "history": history})
+    consent = await Consents(services.store).state(customer_id)
+    return json_response({"customer": profile, "history": history, "consent": consent})
 
 
 async def _in_reach(request: web.Request, customer_id: str) -> Any:
@@ -128,6 +144,21 @@ async def audit(request: web.Request) -> web.Response:
     if trail is None:
         raise not_found("customer", customer_id)
     return json_response(trail)
+
+
+@routes.put("/api/customers/{customer_id}/consent")
+@agent_or_admin
+async def put_consent(request: web.Request) -> web.Response:
+    """Record an opt-in or opt-out of proactive messages on one channel (admin)."""
+    customer_id = _customer_id(request)
+    actor = _admin_only(request)
+    body = await read_json(request, ConsentIn)
+    consents = Consents(request.app[SERVICES].store)
+    record = await consents.set(customer_id, body.channel, body.status, body.source, actor)
+    if record is None:
+        raise not_found("customer", customer_id)
+    return json_response({"customer_id": customer_id, "recorded": record.as_dict(),
+                          "consent": await consents.state(customer_id)})
 
 
 @routes.get("/api/customers/{customer_id}/export")
@@ -191,6 +222,12 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "get": _with_403(_op("The customer's privacy audit trail, newest first: exports, erasure, reveals, "
                              "consent changes (admin; an erased customer's trail stays)",
                              params=[CUSTOMER_ID.spec(), AUDIT_LIMIT.spec(), AUDIT_OFFSET.spec()])),
+    },
+    "/api/customers/{customer_id}/consent": {
+        "put": _with_body(_with_403(_op(
+            "Record the customer's opt-in or opt-out of proactive messages on a channel, with its source "
+            "(admin); the answer holds the current consent per channel. Audited; exported; erased with "
+            "the customer", params=[CUSTOMER_ID.spec()])), ConsentIn),
     },
     "/api/customers/{customer_id}/export": {
         "get": _with_403(_op("Everything held about the customer as one JSON document (admin)",

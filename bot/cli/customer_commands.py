@@ -1,5 +1,8 @@
-"""export_customer, delete_customer, purge_expired and privacy_audit: customer data rights from the
-command line.
+"""export_customer, delete_customer, purge_expired, set_consent and privacy_audit: customer data
+rights from the command line.
+
+set_consent records a customer's opt-in or opt-out of proactive messages on one channel, with
+its source (audited; exported; erased with the customer).
 
 privacy_audit lists who did what with a customer's data (exports, the erasure, agents revealing
 a masked phone or e-mail, consent changes), newest first; an erased customer's trail stays.
@@ -30,6 +33,8 @@ from bot.cli.remote import ServiceUnavailable, error_message, running_service
 from bot.config import Settings
 from bot.core.patterns import ID_RULE
 from bot.core.private import FILE_MODE, restrict
+from bot.customers.consent import CHANNEL_RULE, MAX_SOURCE, Consents, check
+from bot.customers.model import CONSENT_STATUSES
 from bot.customers.privacy import CustomerData
 from bot.customers.retention import RetentionPurge
 from bot.customers.service import valid_customer_id
@@ -49,6 +54,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=delete_customer)
+
+    p = sub.add_parser("set_consent", help="record a customer's opt-in or opt-out of proactive messages on a channel")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--channel", required=True, help=f"the channel: {CHANNEL_RULE}")
+    p.add_argument("--status", required=True, choices=CONSENT_STATUSES)
+    p.add_argument("--source", help=f"where it came from, e.g. signup_form (1-{MAX_SOURCE} characters; default cli)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=set_consent)
 
     p = sub.add_parser("privacy_audit", help="who exported, erased, revealed or changed consent of a customer, when")
     p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
@@ -196,4 +209,27 @@ async def privacy_audit(settings: Settings, args: argparse.Namespace) -> int:
         detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items())
         table.add_row(e["created_at"][:19].replace("T", " "), e["kind"], e["actor"], escape(detail))
     stdout().print(table)
+    return 0
+
+
+async def set_consent(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    source = ACTOR if args.source is None else args.source.strip()
+    problem = check(args.channel, args.status, source)
+    if problem:
+        raise CliError(f"--{problem}")
+    store = await open_store(settings)
+    try:
+        consents = Consents(store)
+        record = await consents.set(customer_id, args.channel, args.status, source, ACTOR)
+        current = await consents.state(customer_id) if record is not None else {}
+    finally:
+        await store.close()
+    if record is None:
+        raise _not_found(customer_id)
+    if args.json:
+        print_json({"customer_id": customer_id, "recorded": record.as_dict(), "consent": current})
+    else:
+        stdout().print(f"customer {customer_id}: {record.status} on {record.channel} (source {record.source}, "
+                       f"at {record.created_at})", markup=False)
     return 0

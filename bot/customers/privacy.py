@@ -2,7 +2,9 @@
 the audited disclosure of a masked phone number or e-mail to an agent (`reveal`).
 
 All are audited in the store's privacy_events (who, when, counts or the field's name; the customer
-only as a digest; never the data itself), which `audit` reads back for operators.
+only as a digest; never the data itself), which `audit` reads back for operators. The export
+includes the consent records (current state per channel and every change).
+
 Erasing twice is idempotent: the second call finds the tombstone and reports `already_erased`
 with nothing erased; a customer never known is `unknown` (the API's 404). Logs carry ids and
 counts only.
@@ -94,16 +96,20 @@ class CustomerData:
         if held is None:
             return None
         profile: Customer = held.pop("profile")
+        records = held.pop("consents")
+        current: dict[str, Any] = {}
+        for r in records:  # oldest first: the last of a channel is its state
+            current[r["channel"]] = {"status": r["status"], "source": r["source"], "at": r["at"]}
         doc = {
             "format": EXPORT_FORMAT,
             "exported_at": now_iso(),
             "customer_id": customer_id,
             "profile": profile.as_dict(),
             **held,
-            # Not kept by this version: pushed messages (agent replies, CSAT prompts, queue updates) are
-            # in the conversations' messages; there are no proactive flows nor consent records yet.
+            # Pushed messages (agent replies, CSAT prompts, queue updates) are in the conversations'
+            # messages; proactive flows (issue 11) do not exist in this version yet.
             "proactive_messages": [],
-            "consent": {"records": [], "note": "no consent is recorded for this customer"},
+            "consent": {"current": current, "records": records},
         }
         counts = {"conversations": len(doc["conversations"]), "tickets": len(doc["tickets"]),
                   "ratings": len(doc["ratings"])}

@@ -16,7 +16,7 @@ from bot.channels.model import ChannelRecord
 from bot.channels.outbox import OutboxItem
 from bot.conversation.model import Conversation, MessageRecord, TurnRecord
 from bot.csat.model import Rating
-from bot.customers.model import Customer
+from bot.customers.model import ConsentRecord, Customer
 from bot.handoff.model import Handoff
 from bot.kb.faq import FaqEntry
 from bot.tickets.model import AgentLoad, Ticket, TicketEvent, TicketFilter
@@ -267,6 +267,24 @@ class CustomerDataStore(Protocol):
         ...
 
 
+class ConsentStore(Protocol):
+    """Consent for proactive messages per customer and channel (opt_in | opt_out, time, source).
+    What a proactive flow asks before it sends (`consent`) and records when a customer opts out."""
+
+    async def record_consent(self, customer_id: str, channel: str, status: str, source: str,
+                             *, actor: str = "system") -> ConsentRecord:
+        """Append the change and its audit event in one transaction (ValueError for a bad status)."""
+        ...
+
+    async def consent(self, customer_id: str, channel: str) -> ConsentRecord | None: ...
+
+    async def consents(self, customer_id: str) -> list[ConsentRecord]:
+        """The current state per channel."""
+        ...
+
+    async def history(self, customer_id: str) -> list[ConsentRecord]: ...
+
+
 class RetentionStore(Protocol):
     """The retention purge: closed conversations older than a cutoff lose their customer text
     (the erasure's list), in batches of short transactions; each is purged once."""
@@ -354,7 +372,7 @@ class ReportStore(Protocol):
 
 
 __all__ = [
-    "AgentStore", "ChannelStore", "Chooser", "ConversationStore", "CustomerDataStore", "CustomerStore",
+    "AgentStore", "ChannelStore", "Chooser", "ConsentStore", "ConversationStore", "CustomerDataStore", "CustomerStore",
     "Database", "FaqStore", "HandoffStore", "MessageLog", "Mutation", "OutboxStore", "ProcessedMessages", "RatingStore",
     "ReportReader", "ReportStore", "Row", "TicketStore", "UnknownRecord",
 ]

@@ -51,3 +51,38 @@ def test_privacy_audit_bad_input(config_path: Path, capsys: pytest.CaptureFixtur
     assert capsys.readouterr().err.strip() == "error: --customer_id: customer nobody not found"
     assert run(config_path, "privacy_audit", "--customer_id", "c-1", "--limit", "0") == 2
     assert capsys.readouterr().err.startswith("error: --limit:")
+
+
+async def _profile(config: Path, customer_id: str) -> None:
+    store = await open_store(load_settings(config, env={}))
+    try:
+        await CustomerService(store).upsert(customer_id, CustomerUpdate(name="Ann"))
+    finally:
+        await store.close()
+
+
+def test_set_consent_records_opt_in_and_out(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_profile(config_path, "c-91"))
+    capsys.readouterr()
+    assert run(config_path, "set_consent", "--customer_id", "c-91", "--channel", "sms", "--status", "opt_in",
+               "--source", "paper form") == 0
+    assert "opt_in on sms (source paper form" in capsys.readouterr().out
+    assert run(config_path, "set_consent", "--customer_id", "c-91", "--channel", "sms", "--status", "opt_out",
+               "--json") == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["consent"]["sms"]["status"] == "opt_out" and body["consent"]["sms"]["source"] == "cli"
+
+
+def test_set_consent_bad_input_names_the_flag(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_profile(config_path, "c-92"))
+    capsys.readouterr()
+    base = ("set_consent", "--customer_id", "c-92", "--channel", "sms")
+    with pytest.raises(SystemExit) as exit_:  # argparse's choices: one line, exit code 2
+        run(config_path, *base, "--status", "yes")
+    assert exit_.value.code == 2 and "argument --status: invalid choice" in capsys.readouterr().err
+    assert run(config_path, "set_consent", "--customer_id", "c-92", "--channel", "s m s", "--status", "opt_in") == 2
+    assert capsys.readouterr().err.startswith("error: --channel:")
+    assert run(config_path, *base, "--status", "opt_in", "--source", " ") == 2
+    assert capsys.readouterr().err.startswith("error: --source:")
+    assert run(config_path, "set_consent", "--customer_id", "nobody", "--channel", "sms", "--status", "opt_in") == 2
+    assert capsys.readouterr().err.strip() == "error: --customer_id: customer nobody not found"
