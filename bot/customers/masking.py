@@ -23,6 +23,14 @@ def _text(value: Any) -> Any:
     return mask_text(value) if isinstance(value, str) and value else value
 
 
+def customer_id(ident: str) -> str:
+    """A customer id as a report shows it: enough to tell two apart, not to look one up (ids are
+    often phone numbers or platform open ids)."""
+    if len(ident) >= 8:
+        return f"{ident[:2]}****{ident[-2:]}"
+    return f"{ident[:1]}***{ident[-1:]}" if len(ident) >= 4 else "***"
+
+
 def profile(customer: dict[str, Any]) -> dict[str, Any]:
     """A profile dict (Customer.as_dict()) with phone and e-mail masked and `masked: true`."""
     return {**customer, "phone": mask_phone(customer.get("phone")), "email": mask_email(customer.get("email")),
@@ -51,4 +59,4 @@ def history(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["REVEALABLE", "history", "mask_text", "messages", "profile", "ticket"]
+__all__ = ["REVEALABLE", "customer_id", "history", "mask_text", "messages", "profile", "ticket"]
