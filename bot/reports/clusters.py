@@ -1,14 +1,15 @@
 """Unanswered-question clusters: what customers asked that the bot could not answer, grouped.
 
-Texts are normalised (NFKC, lower case, punctuation dropped, digit runs folded to one "0" so
-order numbers do not split a group) and counted once per distinct form. The distinct forms —
-the MAX_UNIQUE most frequent — are segmented with jieba (bot/kb/tokenize.py), stripped of
-function words and vectorised by tf-idf over character 1-3-grams within those words (robust to
-jieba's segmentation and to typos), then grouped by agglomerative clustering (average linkage on cosine distance, cut at
-DISTANCE: no number of clusters is chosen in advance). Rarer forms join the nearest cluster when
-close to its centroid (TAIL_SIMILARITY), else they stay "other". A cluster shows its size (every occurrence
-counted), its commonest words, and a few distinct examples, masked (phone numbers and e-mails)
-and shortened.
+Texts are normalised (NFKC, lower case, punctuation dropped, e-mail addresses to one word and
+digit runs to one "0", so order numbers and addresses do not split a group) and counted once per
+distinct form. The distinct forms — the MAX_UNIQUE most frequent — are segmented with jieba
+(bot/kb/tokenize.py), stripped of function words and vectorised by tf-idf: Chinese words as
+their character 1-3-grams (robust to jieba's segmentation and to typos), Latin words whole and by
+their first four letters (invoice / invoices), then grouped by agglomerative clustering
+(average linkage on cosine distance, cut at DISTANCE: no number of clusters is chosen in
+advance). Rarer forms join the nearest cluster when close to its centroid (TAIL_SIMILARITY), else
+they stay "other". A cluster shows its size (every occurrence counted), its commonest words, and
+a few distinct examples, masked (phone numbers and e-mails) and shortened.
 
 CPU-bound (a second or two for thousands of texts): the callers run it in a thread.
 """
@@ -24,15 +25,17 @@ from bot.customers.masking import mask_text
 from bot.kb.tokenize import normalize, words
 
 MAX_UNIQUE = 2000  # distinct forms clustered pairwise (a 2000² distance matrix: 32 MB, < 1 s)
-DISTANCE = 0.82  # average cosine distance at which two groups stop merging (tuned on labelled questions)
+DISTANCE = 0.8  # average cosine distance at which two groups stop merging (tuned on labelled questions)
 TAIL_SIMILARITY = 0.5  # cosine similarity to a cluster's centroid at which a rare form joins it
 MAX_EXAMPLE = 80  # characters of an example
 _DIGITS = re.compile(r"[0-9]+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Function words: dropped before vectorising (else "在吗" and "门店在哪里" look alike) and from keywords.
 _STOP = frozenset(
     "的 了 吗 呢 吧 啊 嗯 我 你 我们 你们 是 在 有 和 就 都 也 还 要 能 可以 怎么 怎么办 什么 这个 那个 一下 请问 "
-    "哪 哪里 哪儿 几 多少 为什么 没有 不 没 "
-    "the a an to is are of for my me i you it can how what do does on in".split())
+    "哪 哪里 哪儿 几 多少 为什么 没有 不 没 时候 什么时候 有没有 还是 一直 "
+    "the a an to is are of for my me i you it can how what do does on in please get".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +69,13 @@ def example(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return _DIGITS.sub("0", normalize(text))
+    return _DIGITS.sub("0", normalize(_EMAIL.sub(" email ", text)))
 
 
 def _method() -> dict[str, Any]:
-    return {"vectors": "tf-idf, character 1-3-grams within jieba words", "grouping": "agglomerative, average "
-            f"linkage, cosine distance cut at {DISTANCE}", "max_distinct": MAX_UNIQUE}
+    return {"vectors": "tf-idf: character 1-3-grams of jieba's Chinese words, Latin words and their 4-letter "
+            "prefixes", "grouping": f"agglomerative, average linkage, cosine distance cut at {DISTANCE}",
+            "max_distinct": MAX_UNIQUE}
 
 
 def cluster(texts: list[str], *, limit: int = 12, examples: int = 3, min_size: int = 2) -> Clustering:
@@ -106,8 +110,21 @@ def warm_up() -> None:
     words("预热")
 
 
-def _doc(key: str) -> str:
-    return " ".join(w for w in words(key) if w not in _STOP) or key
+def _terms(key: str) -> list[str]:
+    """The tf-idf terms of a normalised form: character 1-3-grams of each Chinese word (padded
+    with spaces, as scikit-learn's char_wb does), Latin words whole and by their first 4 letters."""
+    out: list[str] = []
+    for w in words(key):
+        if w in _STOP:
+            continue
+        if _CJK.search(w):
+            padded = f" {w} "
+            out.extend(g for n in (1, 2, 3) for i in range(len(padded) - n + 1) if (g := padded[i:i + n]).strip())
+        else:
+            out.append(w)
+            if len(w) > 4:
+                out.append(w[:4] + "~")
+    return out or [key]
 
 
 def _group(head: list[str], tail: list[str]) -> tuple[list[int], list[int]]:
@@ -118,8 +135,8 @@ def _group(head: list[str], tail: list[str]) -> tuple[list[int], list[int]]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, lowercase=False)
-    x = vectorizer.fit_transform([_doc(k) for k in head])
+    vectorizer = TfidfVectorizer(analyzer=_terms, sublinear_tf=True)
+    x = vectorizer.fit_transform(head)
     similarity = (x @ x.T).toarray()
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
@@ -132,7 +149,7 @@ def _group(head: list[str], tail: list[str]) -> tuple[list[int], list[int]]:
     centroids = np.vstack([np.asarray(x[ids == c].mean(axis=0)).ravel() for c in range(ids.max() + 1)])
     norms = np.linalg.norm(centroids, axis=1)
     norms[norms == 0] = 1.0
-    y = vectorizer.transform([_doc(k) for k in tail])
+    y = vectorizer.transform(tail)
     sims = np.asarray(y @ (centroids / norms[:, None]).T)
     best = sims.argmax(axis=1)
     tail_labels = [int(b) if sims[i, b] >= TAIL_SIMILARITY else -1 for i, b in enumerate(best)]
