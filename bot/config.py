@@ -248,6 +248,11 @@ class PrivacyConfig(_Model):
     # Closed conversations older than this many days lose their message text and customer input
     # (the erasure's blanking, by age); counts, times, routes and ratings stay. None: kept forever.
     retention_days: int | None = Field(None, ge=1, description="days; null = off")
+    # Agents read phone numbers and e-mail addresses masked (138****78, a***@example.com) in
+    # transcripts, customer cards, profiles and tickets; they see one in full only by revealing it
+    # on purpose (POST /api/customers/{id}/reveal), which is audited. The admin sees everything.
+    # false: agents read transcripts as written and the opened profile unmasked (still audited).
+    mask_for_agents: bool = True
 
 
 class Settings(_Model):

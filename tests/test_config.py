@@ -50,6 +50,7 @@ def test_bot_config_env_selects_the_file(tmp_path: Path) -> None:
         ({"privacy": {"retention_days": -1}}, "privacy.retention_days: Input should be greater than or equal to 1"),
         ({"privacy": {"retention_days": 0}}, "privacy.retention_days: Input should be greater than or equal to 1"),
         ({"privacy": {"retention_days": "forever"}}, "privacy.retention_days"),
+        ({"privacy": {"mask_for_agents": "sometimes"}}, "privacy.mask_for_agents"),
     ],
 )
 def test_bad_values_name_the_key_path(tmp_path: Path, override: dict, message: str) -> None:
@@ -122,3 +123,9 @@ def test_retention_is_off_unless_set(tmp_path: Path) -> None:
 
     assert days({}) is None and days({"privacy": {"retention_days": None}}) is None
     assert days({"privacy": {"retention_days": 30}}) == 30
+
+
+def test_agents_read_pii_masked_unless_turned_off(tmp_path: Path) -> None:
+    assert load_settings(write_project(tmp_path), env={}).privacy.mask_for_agents is True
+    off = write_project(tmp_path, {"privacy": {"mask_for_agents": False}})
+    assert load_settings(off, env={}).privacy.mask_for_agents is False

@@ -26,6 +26,7 @@ from bot.api.fields import text
 from bot.api.keys import SERVICES
 from bot.api.openapi import CONVERSATION_ID, _op
 from bot.api.params import IntQuery
+from bot.api.pii import masks_pii
 from bot.core.events import MAX_MESSAGE_CHARS
 from bot.handoff.results import Conflict, Forbidden, HandoffError, InvalidAction, NotFound
 from bot.handoff.views import board, conversation_view
@@ -103,7 +104,7 @@ async def list_handoffs(request: web.Request) -> web.Response:
     wait, since, last = WAIT.read(request), SINCE.read(request), LAST.read(request)
     feed = services.handoff.changes
     version = await feed.wait(agent_id, since, wait) if wait else feed.version(agent_id)
-    body = await board(services.store, agent_id, last=last)
+    body = await board(services.store, agent_id, last=last, mask_text=masks_pii(request))
     return json_response({**body, "version": version})
 
 
@@ -111,7 +112,8 @@ async def list_handoffs(request: web.Request) -> web.Response:
 @agent_or_admin
 async def get_handoff(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    view = await _run(conversation_view(services.store, CONVERSATION_ID.read(request), _agent_id(request)))
+    view = await _run(conversation_view(services.store, CONVERSATION_ID.read(request), _agent_id(request),
+                                        mask_text=masks_pii(request)))
     return json_response(view)
 
 

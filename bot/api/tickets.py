@@ -1,4 +1,7 @@
-"""HTTP routes: tickets. Agents may read and work tickets; creating one takes the admin token."""
+"""HTTP routes: tickets. Agents may read and work tickets; creating one takes the admin token.
+
+Under privacy.mask_for_agents an agent reads phone numbers and e-mails in a ticket's title,
+description, resolution and comments masked (bot/customers/masking.py); the admin reads them in full."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from bot.api.fields import Id, text
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op
 from bot.api.params import IntQuery, PathId, StrQuery, choices_pattern, id_query
+from bot.api.pii import masks_pii
 from bot.core.patterns import NOT_BLANK
+from bot.customers import masking
 from bot.tickets.changes import MAX_COMMENT, MAX_DESCRIPTION, MAX_TAG, MAX_TAGS, MAX_TITLE
 from bot.tickets.lifecycle import PRIORITIES, STATUSES
 from bot.tickets.service import (
@@ -133,7 +138,14 @@ async def list_tickets(request: web.Request) -> web.Response:
         page_size=PAGE_SIZE.read(request),
         visible_to=actor.id if isinstance(actor := request[ACTOR], Agent) else None,
     ))
-    return json_response(page.as_dict())
+    body = page.as_dict()
+    if masks_pii(request):
+        body["tickets"] = [masking.ticket(t) for t in body["tickets"]]
+    return json_response(body)
+
+
+def _view(request: web.Request, data: dict[str, Any]) -> web.Response:
+    return json_response(masking.ticket(data) if masks_pii(request) else data)
 
 
 @routes.post("/api/tickets")
@@ -152,7 +164,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     ticket_id = TICKET_ID.read(request)
     await _check_reach(request, ticket_id)
     view = await _call(_service(request).get(ticket_id))
-    return json_response(view.as_dict())
+    return _view(request, view.as_dict())
 
 
 @routes.put("/api/tickets/{ticket_id}")
@@ -179,7 +191,7 @@ async def update_ticket(request: web.Request) -> web.Response:
     if changes.is_empty():
         raise ApiError(400, "invalid_request", f"give at least one of {', '.join(TicketUpdate.model_fields)}")
     view = await _call(_service(request).update(ticket_id, changes, actor=_actor(request)))
-    return json_response(view.as_dict())
+    return _view(request, view.as_dict())
 
 
 def _with_body(op: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:

@@ -1,4 +1,11 @@
-"""export_customer, delete_customer and purge_expired: customer data rights from the command line.
+"""export_customer, delete_customer, purge_expired, set_consent and privacy_audit: customer data
+rights from the command line.
+
+set_consent records a customer's opt-in or opt-out of proactive messages on one channel, with
+its source (audited; exported; erased with the customer).
+
+privacy_audit lists who did what with a customer's data (exports, the erasure, agents revealing
+a masked phone or e-mail, consent changes), newest first; an erased customer's trail stays.
 
 purge_expired runs the retention purge once (`privacy.retention_days`, or --days) in the
 database itself, with a progress bar on stderr for a long run; --dry-run only counts.
@@ -18,11 +25,16 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+from rich.table import Table
+
 from bot.cli.common import CliError, print_json, progress_bar, stdout
 from bot.cli.remote import ServiceUnavailable, error_message, running_service
 from bot.config import Settings
 from bot.core.patterns import ID_RULE
 from bot.core.private import FILE_MODE, restrict
+from bot.customers.consent import CHANNEL_RULE, MAX_SOURCE, Consents, check
+from bot.customers.model import CONSENT_STATUSES
 from bot.customers.privacy import CustomerData
 from bot.customers.retention import RetentionPurge
 from bot.customers.service import valid_customer_id
@@ -42,6 +54,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=delete_customer)
+
+    p = sub.add_parser("set_consent", help="record a customer's opt-in or opt-out of proactive messages on a channel")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--channel", required=True, help=f"the channel: {CHANNEL_RULE}")
+    p.add_argument("--status", required=True, choices=CONSENT_STATUSES)
+    p.add_argument("--source", help=f"where it came from, e.g. signup_form (1-{MAX_SOURCE} characters; default cli)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=set_consent)
+
+    p = sub.add_parser("privacy_audit", help="who exported, erased, revealed or changed consent of a customer, when")
+    p.add_argument("--customer_id", "--customer-id", dest="customer_id", required=True)
+    p.add_argument("--limit", type=int, default=100, help="events, newest first (default 100, at most 1000)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=privacy_audit)
 
     p = sub.add_parser("purge_expired", help="blank the text of closed conversations older than "
                        "privacy.retention_days (counts for reports stay)")
@@ -159,4 +185,51 @@ async def purge_expired(settings: Settings, args: argparse.Namespace) -> int:
         stdout().print(f"purged {purged.get('conversations', 0)} conversations closed before {report.cutoff}: "
                        f"{purged.get('messages', 0)} messages, {purged.get('tickets', 0)} tickets, "
                        f"{purged.get('ratings', 0)} ratings ({report.batches} batches)", markup=False)
+    return 0
+
+
+async def privacy_audit(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    if not 1 <= args.limit <= 1000:
+        raise CliError("--limit: must be between 1 and 1000")
+    store = await open_store(settings)
+    try:
+        trail = await CustomerData(store).audit(customer_id, limit=args.limit)
+    finally:
+        await store.close()
+    if trail is None:
+        raise _not_found(customer_id)
+    if args.json:
+        print_json(trail)
+        return 0
+    table = Table(title=f"privacy audit of customer {customer_id} ({trail['total']} events)", title_justify="left")
+    for col in ("when", "kind", "actor", "detail"):
+        table.add_column(col)
+    for e in trail["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items())
+        table.add_row(e["created_at"][:19].replace("T", " "), e["kind"], e["actor"], escape(detail))
+    stdout().print(table)
+    return 0
+
+
+async def set_consent(settings: Settings, args: argparse.Namespace) -> int:
+    customer_id = _customer_id(args)
+    source = ACTOR if args.source is None else args.source.strip()
+    problem = check(args.channel, args.status, source)
+    if problem:
+        raise CliError(f"--{problem}")
+    store = await open_store(settings)
+    try:
+        consents = Consents(store)
+        record = await consents.set(customer_id, args.channel, args.status, source, ACTOR)
+        current = await consents.state(customer_id) if record is not None else {}
+    finally:
+        await store.close()
+    if record is None:
+        raise _not_found(customer_id)
+    if args.json:
+        print_json({"customer_id": customer_id, "recorded": record.as_dict(), "consent": current})
+    else:
+        stdout().print(f"customer {customer_id}: {record.status} on {record.channel} (source {record.source}, "
+                       f"at {record.created_at})", markup=False)
     return 0

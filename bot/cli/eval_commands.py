@@ -59,9 +59,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     what.add_argument("--websockets", type=int, nargs="?", const=5000, metavar="N",
                       help="instead: memory of N idle widget sockets (default 5000) and the round trip of "
                            "--chatting of them")
-    p.add_argument("--tickets", type=int, default=100_000, help="with --reports (default 100000)")
+    what.add_argument("--insight", action="store_true",
+                      help="instead: seed --tickets/--history and time insight_report --days 30")
+    p.add_argument("--tickets", type=int, default=100_000, help="with --reports / --insight (default 100000)")
     p.add_argument("--history", type=int, default=1_000_000,
-                   help="messages seeded with --reports / --retention (default 1000000)")
+                   help="messages seeded with --reports / --retention / --insight (default 1000000)")
     p.add_argument("--agents", type=int, default=200, help="online agents with --handoff (default 200)")
     p.add_argument("--customer-messages", "--customer_messages", dest="customer_messages", type=int,
                    default=10_000, help="messages of the erased customer with --erasure (default 10000)")
@@ -200,6 +202,8 @@ async def bench(settings: Settings, args: argparse.Namespace) -> int:
             return await _bench_wechat(args)
         if args.telegram:
             return await _bench_telegram(args)
+        if args.insight:
+            return await _bench_insight(args)
         return await _bench_messages(args)
     except BenchError as exc:
         raise CliError(f"bench: {exc}") from None
@@ -326,6 +330,22 @@ async def _bench_reports(settings: Settings, args: argparse.Namespace) -> int:
         args.tickets, args.history, (lambda msg: err.print(f"[dim]{msg}[/dim]")) if err else None,
         settings=settings,
     )
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        stdout().print(report.render_text(), markup=False)
+    return 0
+
+
+async def _bench_insight(args: argparse.Namespace) -> int:
+    from benchmarks.insight import run_insight_bench
+
+    if not 1 <= args.tickets <= 2_000_000:
+        raise CliError("--tickets: between 1 and 2000000")
+    if not 10 <= args.history <= 20_000_000:
+        raise CliError("--history: between 10 and 20000000")
+    err = stderr()  # progress on stderr, so --json keeps stdout one document
+    report = await run_insight_bench(args.tickets, args.history, lambda msg: err.print(f"[dim]{msg}[/dim]"))
     if args.json:
         print_json(report.as_dict())
     else:

@@ -47,3 +47,27 @@ class Customer:
             "satisfaction_score": self.satisfaction_score, "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+
+
+CONSENT_STATUSES = ("opt_in", "opt_out")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """One opt-in or opt-out of proactive messages on a channel, with when and where it came from."""
+
+    customer_id: str
+    channel: str
+    status: str  # opt_in | opt_out
+    source: str
+    created_at: str
+    id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ConsentRecord:
+        return cls(customer_id=row["customer_id"], channel=row["channel"], status=row["status"],
+                   source=row["source"], created_at=row["created_at"], id=row["id"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "channel": self.channel, "status": self.status, "source": self.source,
+                "at": self.created_at}

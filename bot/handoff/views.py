@@ -1,7 +1,9 @@
 """What agents see: the queue board and one conversation, with the customer card masked.
 
-Phone and e-mail stay masked here; an agent sees them in full only by opening the profile
-(GET /api/customers/{id}), and only for a customer they serve or may pick up.
+Phone and e-mail stay masked on the card. `mask_text` (an agent reading under
+privacy.mask_for_agents) masks them in the messages too (bot/customers/masking.py); an agent sees
+one in full only by revealing it (POST /api/customers/{id}/reveal, audited), and only for a
+customer they serve or may pick up.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.customers import masking
 from bot.customers.service import summarize
 from bot.handoff.results import Forbidden, NotFound
 
@@ -25,7 +28,12 @@ def _wait_seconds(h: Handoff, now: datetime) -> int:
     return int((now - datetime.fromisoformat(h.queued_at)).total_seconds())
 
 
-async def _card(store: Store, h: Handoff, now: datetime, last: int) -> dict[str, Any]:
+def _messages(rows: list[Any], mask_text: bool) -> list[dict[str, Any]]:
+    out = [m.as_dict() for m in rows]
+    return masking.messages(out) if mask_text else out
+
+
+async def _card(store: Store, h: Handoff, now: datetime, last: int, mask_text: bool) -> dict[str, Any]:
     customer = await store.customers.get(h.customer_id)
     messages = await store.messages.messages(h.conversation_id, limit=last)
     return {
@@ -42,29 +50,30 @@ async def _card(store: Store, h: Handoff, now: datetime, last: int) -> dict[str,
         "assigned_at": h.assigned_at,
         "wait_seconds": _wait_seconds(h, now),
         "customer": summarize(customer, masked=True) if customer else {"id": h.customer_id},
-        "last_messages": [m.as_dict() for m in messages],
+        "last_messages": _messages(messages, mask_text),
     }
 
 
-async def board(store: Store, agent_id: str | None, *, last: int = LAST_MESSAGES) -> dict[str, Any]:
+async def board(store: Store, agent_id: str | None, *, last: int = LAST_MESSAGES,
+                mask_text: bool = False) -> dict[str, Any]:
     """The waiting queue (service order, with positions) and the caller's own chats.
     For the admin (agent_id None) "mine" lists every conversation currently with an agent."""
     now = datetime.now(UTC)
     waiting = await store.handoffs.waiting(limit=BOARD_LIMIT)
     queue = []
     for position, h in enumerate(waiting, 1):
-        queue.append({**await _card(store, h, now, last), "position": position})
+        queue.append({**await _card(store, h, now, last, mask_text), "position": position})
     if agent_id is not None:
         active = await store.handoffs.assigned_to(agent_id)
     else:
         counts = await store.handoffs.active_counts()
         active = [h for a in sorted(counts) for h in await store.handoffs.assigned_to(a)]
-    mine = [await _card(store, h, now, last) for h in active[:BOARD_LIMIT]]
+    mine = [await _card(store, h, now, last, mask_text) for h in active[:BOARD_LIMIT]]
     return {"queue": queue, "mine": mine}
 
 
 async def conversation_view(store: Store, conversation_id: str, agent_id: str | None,
-                            *, limit: int = 200) -> dict[str, Any]:
+                            *, limit: int = 200, mask_text: bool = False) -> dict[str, Any]:
     """One conversation for the console: transcript, handoff, masked customer card and the
     messages that could not be delivered (`undelivered`). An agent
     may open it while it waits in the queue or is assigned to them."""
@@ -87,8 +96,8 @@ async def conversation_view(store: Store, conversation_id: str, agent_id: str | 
         "agent_id": conv.agent_id,
         "handoff": handoff.as_dict() if handoff else None,
         "customer": summarize(customer, masked=True) if customer else {"id": conv.customer_id},
-        "messages": [m.as_dict() for m in messages],
-        "undelivered": undelivered,
+        "messages": _messages(messages, mask_text),
+        "undelivered": masking.messages(undelivered) if mask_text else undelivered,
     }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.store.protocols import (
     AgentStore,
     ChannelStore,
+    ConsentStore,
     ConversationStore,
     CustomerDataStore,
     CustomerStore,
@@ -44,6 +45,7 @@ class Store:
     customer_data: CustomerDataStore
     retention: RetentionStore
     outbox: OutboxStore
+    consents: ConsentStore
 
     async def close(self) -> None:
         await self.conversations.drain()

@@ -16,7 +16,7 @@ from bot.channels.model import ChannelRecord
 from bot.channels.outbox import OutboxItem
 from bot.conversation.model import Conversation, MessageRecord, TurnRecord
 from bot.csat.model import Rating
-from bot.customers.model import Customer
+from bot.customers.model import ConsentRecord, Customer
 from bot.handoff.model import Handoff
 from bot.kb.faq import FaqEntry
 from bot.tickets.model import AgentLoad, Ticket, TicketEvent, TicketFilter
@@ -262,6 +262,28 @@ class CustomerDataStore(Protocol):
 
     async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None: ...
 
+    async def audit(self, customer_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Audit events (id, kind, actor, detail, created_at), newest first, and their total."""
+        ...
+
+
+class ConsentStore(Protocol):
+    """Consent for proactive messages per customer and channel (opt_in | opt_out, time, source).
+    What a proactive flow asks before it sends (`consent`) and records when a customer opts out."""
+
+    async def record_consent(self, customer_id: str, channel: str, status: str, source: str,
+                             *, actor: str = "system") -> ConsentRecord:
+        """Append the change and its audit event in one transaction (ValueError for a bad status)."""
+        ...
+
+    async def consent(self, customer_id: str, channel: str) -> ConsentRecord | None: ...
+
+    async def consents(self, customer_id: str) -> list[ConsentRecord]:
+        """The current state per channel."""
+        ...
+
+    async def history(self, customer_id: str) -> list[ConsentRecord]: ...
+
 
 class RetentionStore(Protocol):
     """The retention purge: closed conversations older than a cutoff lose their customer text
@@ -303,7 +325,39 @@ class ChannelStore(Protocol):
     async def set_state(self, channel: str, key: str, value: str) -> None: ...
 
 
-class ReportReader(Protocol):
+class InsightReader(Protocol):
+    """The customer insight report's reads (bot/reports/insight.py says what each one means)."""
+
+    async def faq_categories(self, start: str, end: str) -> list[tuple[str | None, int]]: ...
+
+    async def fallbacks(self, start: str, end: str) -> int: ...
+
+    async def fallback_texts(self, start: str, end: str, limit: int) -> list[str]: ...
+
+    async def sentiment_by_intent(self, start: str, end: str) -> list[Row]: ...
+
+    async def sentiment_by_channel(self, start: str, end: str) -> list[Row]: ...
+
+    async def csat_by_intent(self, start: str, end: str) -> list[Row]: ...
+
+    async def csat_by_ticket_type(self, start: str, end: str) -> list[Row]: ...
+
+    async def repeats(self, start: str, end: str, within_days: int, limit: int) -> tuple[Row, list[Row]]: ...
+
+    async def customer_intents(self, start: str, end: str, customers: Sequence[str]) -> list[Row]: ...
+
+    async def customer_openings(self, start: str, end: str, customers: Sequence[str]) -> list[Row]: ...
+
+    async def ticket_customers(self, start: str, end: str, limit: int) -> list[Row]: ...
+
+    async def customer_tickets(self, start: str, end: str, customers: Sequence[str]) -> list[Row]: ...
+
+    async def ticket_tags(self, start: str, end: str, limit: int) -> list[Row]: ...
+
+    async def customer_tags(self, start: str, end: str, limit: int) -> list[Row]: ...
+
+
+class ReportReader(InsightReader, Protocol):
     """One report's reads (a consistent snapshot where the backend offers one)."""
 
     async def duration(self, name: str, start: str, end: str) -> Row: ...
@@ -350,7 +404,7 @@ class ReportStore(Protocol):
 
 
 __all__ = [
-    "AgentStore", "ChannelStore", "Chooser", "ConversationStore", "CustomerDataStore", "CustomerStore",
-    "Database", "FaqStore", "HandoffStore", "MessageLog", "Mutation", "OutboxStore", "ProcessedMessages", "RatingStore",
-    "ReportReader", "ReportStore", "Row", "TicketStore", "UnknownRecord",
+    "AgentStore", "ChannelStore", "Chooser", "ConsentStore", "ConversationStore", "CustomerDataStore", "CustomerStore",
+    "Database", "FaqStore", "HandoffStore", "InsightReader", "MessageLog", "Mutation", "OutboxStore",
+    "ProcessedMessages", "RatingStore", "ReportReader", "ReportStore", "Row", "TicketStore", "UnknownRecord",
 ]

@@ -4,7 +4,8 @@ Erasure is one transaction. The profile row goes; the customer's conversations, 
 and handoffs move to a fresh anonymous id (`erased-<random>`, not derivable from the old one) with
 their text blanked — message bodies, slots, decision and handoff reasons, ticket titles,
 descriptions, resolutions and comments, rating comments — while every row, time, route, score and
-status stays, so reports count the same. Dedupe rows (they hold the replies) are deleted. With
+status stays, so reports count the same. Dedupe rows (they hold the replies) and consent records
+are deleted (the audit event keeps how many). With
 `secure_delete` on for the transaction and a WAL checkpoint after it, the old text does not linger
 in free pages of the database file either.
 """
@@ -98,8 +99,11 @@ class CustomerDataRepo:
                 ORDER BY created_at, id""", (customer_id,))
         handoffs = await self._db.fetchall(
             "SELECT * FROM handoffs WHERE customer_id = ? ORDER BY queued_at, id", (customer_id,))
+        consents = await self._db.fetchall(
+            "SELECT id, channel, status, source, created_at AS at FROM consents WHERE customer_id = ? ORDER BY id",
+            (customer_id,))
         return {"profile": customer, "conversations": conversations, "tickets": tickets,
-                "ratings": _rows(ratings), "handoffs": _rows(handoffs)}
+                "ratings": _rows(ratings), "handoffs": _rows(handoffs), "consents": _rows(consents)}
 
     async def erased_before(self, customer_id: str) -> bool:
         row = await self._db.fetchone(
@@ -112,10 +116,22 @@ class CustomerDataRepo:
         return [r["channel"] for r in rows]
 
     async def record(self, customer_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
-        """An audit event (export, erased, ...): who, when, counts only."""
+        """An audit event (exported, erased, revealed, consent, ...): who, when, what kind of
+        thing; counts and field names only, never the data itself."""
         await self._db.execute(
             "INSERT INTO privacy_events (subject, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?)",
             (subject(customer_id), kind, actor, dumps(detail), now_iso()))
+
+    async def audit(self, customer_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """The customer's audit events, newest first, and how many there are (an erased
+        customer's stay: they are filed under the digest)."""
+        key = subject(customer_id)
+        rows = await self._db.fetchall(
+            """SELECT id, kind, actor, detail, created_at FROM privacy_events WHERE subject = ?
+               ORDER BY id DESC LIMIT ? OFFSET ?""", (key, limit, offset))
+        total = await self._db.fetchone("SELECT COUNT(*) AS n FROM privacy_events WHERE subject = ?", (key,))
+        events = [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return events, int(total["n"]) if total else 0
 
     # -- erasing -------------------------------------------------------------------------------
 
@@ -196,6 +212,8 @@ async def _erase(conn: aiosqlite.Connection, customer_id: str, found: Any, actor
     await conn.execute("UPDATE conversations SET customer_id = ?2 WHERE customer_id = ?1", p[:2])
     counts["processed_messages"] = await _changed(
         conn, "DELETE FROM processed_messages WHERE customer_id = ?", p[:1])
+    # Consent records name the customer and where they said it; only their number stays (here).
+    counts["consents"] = await _changed(conn, "DELETE FROM consents WHERE customer_id = ?", p[:1])
     await conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
     await conn.execute(
         "INSERT INTO privacy_events (subject, kind, actor, detail, created_at) VALUES (?, 'erased', ?, ?, ?)",

@@ -369,4 +369,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        34,
+        """
+        -- Consent for proactive messages (issue 14.5), per customer and channel: every opt-in and
+        -- opt-out with its time and source (signup_form, customer_reply, operator, ...); the
+        -- newest row of a (customer, channel) is the state. Erased with the customer (the
+        -- erasure's counts keep how many there were).
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('opt_in', 'opt_out')),
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX consents_customer ON consents(customer_id, channel, id);
+        """,
+    ),
 )

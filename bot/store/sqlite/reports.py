@@ -25,6 +25,7 @@ import aiosqlite
 
 from bot.store.sqlite import report_sql as q
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.insight import InsightQueries
 
 Row = dict[str, Any]
 Counts = list[tuple[str | None, int]]
@@ -99,7 +100,7 @@ class _Pool:
             self._free.put_nowait(conn)
 
 
-class ReportReader:
+class ReportReader(InsightQueries):
     def __init__(self, source: _Shared | _Pool) -> None:
         self._source = source
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.store import Store
 from bot.store.sqlite.agents import AgentRepo
 from bot.store.sqlite.channels import ChannelRepo
+from bot.store.sqlite.consents import ConsentRepo
 from bot.store.sqlite.conversations import ConversationRepo
 from bot.store.sqlite.customer_data import CustomerDataRepo
 from bot.store.sqlite.customers import CustomerRepo
@@ -41,6 +42,7 @@ def sqlite_store(db: Database) -> Store:
         customer_data=CustomerDataRepo(db, customers, conversations),
         retention=RetentionRepo(db, conversations),
         outbox=OutboxRepo(db),
+        consents=ConsentRepo(db),
     )
 
 
