@@ -21,7 +21,7 @@ from bot.channels.settings import PhoneChannel as PhoneSettings
 from bot.core.events import OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.channels.context import ConnectorServices as Services
     from bot.channels.phone.dialog import PhoneDialog
 
 UNDELIVERABLE = ("a phone call cannot receive written messages: the caller only hears the bot's answers "

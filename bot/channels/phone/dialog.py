@@ -30,7 +30,7 @@ from bot.core.events import MAX_MESSAGE_CHARS, Button, InboundEvent, Reply
 from bot.handoff.signals import QUEUE
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.channels.context import ConnectorServices as Services
     from bot.channels.settings import PhoneChannel as PhoneSettings
 
 log = structlog.get_logger(__name__)

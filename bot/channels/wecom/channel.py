@@ -24,7 +24,7 @@ from bot.core.events import OutboundMessage
 from bot.runtime import ShuttingDown
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.channels.context import ConnectorServices as Services
 
 log = structlog.get_logger(__name__)
 
