@@ -35,14 +35,19 @@ def param(name: str, description: str) -> dict[str, Any]:
 
 SIGNED = [param("msg_signature", "sha1 of the sorted token, timestamp, nonce and ciphertext"),
           param("timestamp", "unix seconds"), param("nonce", "the platform's nonce")]
-ECHOSTR = {"name": "echostr", "in": "query", "required": False, "description": "the encrypted echo",
-           "schema": {"type": "string", "maxLength": 1024}}
+# Base64 and short enough that the whole request line stays under the server's 8 KiB limit.
+ECHOSTR = {"name": "echostr", "in": "query", "required": False, "description": "the encrypted echo (base64)",
+           "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/=]+$", "maxLength": 512}}
 
 
 def op(summary: str, params: list[dict[str, Any]], channel: str) -> dict[str, Any]:
     return {"summary": summary, "security": [], "parameters": params, "responses": {
         "200": {"description": "OK (text/plain)"},
-        "400": _ERROR, "403": {**_ERROR, "description": "msg_signature does not verify"},
+        # 400 is also aiohttp's own plain-text answer to a request line over 8 KiB.
+        "400": {"description": "bad request", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+            "text/plain": {"schema": {"type": "string"}}}},
+        "403": {**_ERROR, "description": "msg_signature does not verify"},
         "404": {**_ERROR, "description": f"the {channel} channel is not enabled and configured"},
         "413": {**_ERROR, "description": "the body is larger than 64 KiB"},
     }}
