@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot.cli.common import CliError, print_json, progress_bar, stderr, stdout
 from bot.config import Settings
@@ -215,11 +217,7 @@ async def _bench_erasure(args: argparse.Namespace) -> int:
     if not 1 <= args.customer_messages <= 1_000_000:
         raise CliError("--customer-messages: between 1 and 1000000")
     report = await run(args.customer_messages)
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+    return _emit(args, report, render)
 
 
 async def _bench_retention(args: argparse.Namespace) -> int:
@@ -230,11 +228,7 @@ async def _bench_retention(args: argparse.Namespace) -> int:
     if not 1 <= args.concurrency <= 1024:
         raise CliError("--concurrency: between 1 and 1024")
     report = await run(args.history, args.concurrency)
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+    return _emit(args, report, render)
 
 
 async def _bench_websockets(args: argparse.Namespace) -> int:
@@ -244,14 +238,9 @@ async def _bench_websockets(args: argparse.Namespace) -> int:
         raise CliError("--websockets: between 1 and 100000")
     if not 0 <= args.chatting <= args.websockets:
         raise CliError("--chatting: between 0 and --websockets")
-    err = stderr() if args.json else stdout()  # progress; with --json stdout holds only the JSON
     report = await run(args.websockets, args.chatting, settings_path=args.config_path,
-                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+                       progress=_progress(args))
+    return _emit(args, report, render)
 
 
 async def _bench_wechat(args: argparse.Namespace) -> int:
@@ -264,14 +253,9 @@ async def _bench_wechat(args: argparse.Namespace) -> int:
         raise CliError("--retries: between 0 and 10")
     if not 0 <= args.retry_after <= 30:
         raise CliError("--retry-after: between 0 and 30 seconds")
-    err = stderr() if args.json else stdout()  # progress; with --json stdout holds only the JSON
     report = await run(messages, args.retries, retry_after=args.retry_after, settings_path=args.config_path,
-                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+                       progress=_progress(args))
+    return _emit(args, report, render)
 
 
 async def _bench_telegram(args: argparse.Namespace) -> int:
@@ -281,14 +265,9 @@ async def _bench_telegram(args: argparse.Namespace) -> int:
         raise CliError("--updates: between 1 and 100000")
     if not 1 <= args.chats <= args.updates:
         raise CliError("--chats: between 1 and --updates")
-    err = stderr() if args.json else stdout()
     report = await run(args.updates, args.chats, settings_path=args.config_path,
-                       progress=lambda msg: err.print(f"[dim]{msg}[/dim]"))
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+                       progress=_progress(args))
+    return _emit(args, report, render)
 
 
 async def _bench_messages(args: argparse.Namespace) -> int:
@@ -359,11 +338,7 @@ async def _bench_handoff(args: argparse.Namespace) -> int:
     if not 1 <= args.agents <= 5000:
         raise CliError("--agents: between 1 and 5000")
     report = await run(args.agents, min(args.messages or 5000, 1000))
-    if args.json:
-        print_json(report)
-    else:
-        stdout().print(render(report), markup=False)
-    return 0
+    return _emit(args, report, render)
 
 
 async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
@@ -380,6 +355,16 @@ async def _bench_search(settings: Settings, args: argparse.Namespace) -> int:
                             " on two cores; --first-stage-only skips the second)")
     with progress_bar("searching") as progress:
         report = bench_search(settings, args.kb_size, min(args.messages or 5000, 5000), progress=progress)
+    return _emit(args, report, render)
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    """Progress lines; with --json on stderr, so that stdout holds only the JSON."""
+    err = stderr() if args.json else stdout()
+    return lambda msg: err.print(f"[dim]{msg}[/dim]")
+
+
+def _emit(args: argparse.Namespace, report: Any, render: Callable[[Any], str]) -> int:
     if args.json:
         print_json(report)
     else:
