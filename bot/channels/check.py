@@ -1,8 +1,8 @@
 """`channel_check --name N`: a channel's settings and credentials, tried against the platform (or
 the fake that `api_base_url` points at). Returns the problems, one sentence each; none is fine.
 
-wechat: an access_token is fetched (`/cgi-bin/token`); telegram: `getMe`; app: the callback_url
-parses and, when set, answers a signed `{"type": "ping"}` POST with 2xx; web: every allowed domain
+wechat: an access_token is fetched (`/cgi-bin/token`); wecom and wechat_kf: the corp's
+`gettoken`; telegram: `getMe`; app: the callback_url parses and, when set, answers a signed `{"type": "ping"}` POST with 2xx; web: every allowed domain
 parses as a host name. The others: their required settings are present. Secrets never appear in
 a problem (URLs that carry them are not printed either).
 """
@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.channels.settings import AppChannel, ChannelSettings, TelegramChannel, WebChannel, WechatChannel
+from bot.channels.settings import (
+    AppChannel,
+    ChannelSettings,
+    TelegramChannel,
+    WebChannel,
+    WechatChannel,
+    WechatKfChannel,
+    WecomChannel,
+)
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 TELEGRAM_API = "https://api.telegram.org"
@@ -48,6 +56,8 @@ async def check(name: str, type_: str, settings: ChannelSettings) -> CheckResult
         return CheckResult(name, type_, tuple(problems), what)
     if isinstance(settings, WebChannel):
         return CheckResult(name, type_, tuple(_web(prefix, settings)), "domains parse")
+    if isinstance(settings, WecomChannel | WechatKfChannel):
+        return CheckResult(name, type_, tuple(await _wecom(settings)), "fetched an access_token")
     return CheckResult(name, type_, (), "required settings present (no online check for this type)")
 
 
@@ -69,6 +79,23 @@ async def _wechat(prefix: str, s: WechatChannel) -> list[str]:
     finally:
         await api.aclose()
     return problems
+
+
+async def _wecom(s: WecomChannel | WechatKfChannel) -> list[str]:
+    """WeCom and WeChat customer service share the corp's `gettoken`."""
+    from bot.channels.wechat.api import WechatApiError
+    from bot.channels.wecom.api import WecomApi
+
+    api = WecomApi(s.corp_id or "", s.secret or "", s.api_base_url)
+    try:
+        await api.access_token()
+    except WechatApiError as exc:
+        return [f"WeCom refused the credentials: {exc.errcode} {exc.errmsg or 'refused'}"]
+    except ConnectionError as exc:
+        return [f"WeCom API ({api.base_url}): {exc}"]
+    finally:
+        await api.aclose()
+    return []
 
 
 async def _telegram(prefix: str, s: TelegramChannel) -> list[str]:

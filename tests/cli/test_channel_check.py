@@ -130,3 +130,17 @@ def test_app_callback_gets_a_signed_ping_and_web_domains_parse(tmp_path: Path,
 def test_an_unknown_name_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check(tmp_path, {}, "nope") == 2
     assert "--name: no channel 'nope'" in capsys.readouterr().err
+
+
+def test_wecom_and_kf_credentials_fetch_the_corps_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.channels.wecom.fake_api import CORP_ID, KF_SECRET, SECRET, FakeWecomApi
+
+    with served(FakeWecomApi().start) as fake:
+        keys = {"enabled": True, "corp_id": CORP_ID, "token": "t", "encoding_aes_key": "k" * 43,
+                "api_base_url": fake.url}
+        wecom = {**keys, "agent_id": 1000002, "secret": SECRET}
+        assert check(tmp_path / "a", {"wecom": wecom}, "wecom") == 0
+        assert "OK, fetched an access_token" in capsys.readouterr().out
+        assert check(tmp_path / "b", {"wechat_kf": {**keys, "secret": KF_SECRET}}, "wechat_kf") == 0
+        assert check(tmp_path / "c", {"wecom": {**wecom, "secret": "wrong"}}, "wecom") == 2
+        assert "WeCom refused the credentials" in capsys.readouterr().err
