@@ -2,9 +2,10 @@
 the fake that `api_base_url` points at). Returns the problems, one sentence each; none is fine.
 
 wechat: an access_token is fetched (`/cgi-bin/token`); wecom and wechat_kf: the corp's
-`gettoken`; telegram: `getMe`; app: the callback_url parses and, when set, answers a signed `{"type": "ping"}` POST with 2xx; web: every allowed domain
-parses as a host name. The others: their required settings are present. Secrets never appear in
-a problem (URLs that carry them are not printed either).
+`gettoken`; telegram: `getMe`; app: the callback_url parses and, when set, answers a signed
+`{"type": "ping"}` POST with 2xx; web: every allowed domain parses as a host name. The others:
+their required settings are present. Secrets never appear in a problem (URLs that carry them
+are not printed either).
 """
 
 from __future__ import annotations
