@@ -14,7 +14,7 @@ from bot.api.errors import ApiError
 from bot.api.keys import SERVICES
 from bot.channels.wechat.translate import BadMessage
 from bot.channels.wechat_kf.sync import CHANNEL
-from bot.channels.wecom.routes import ECHOSTR, SIGNED, crypto_of, echo, op, opened
+from bot.channels.wecom.routes import ECHOSTR, SIGNED, crypto_of, echo, enabled_connector, op, opened
 
 if TYPE_CHECKING:
     from bot.channels.wechat_kf.channel import WechatKfChannel
@@ -33,15 +33,9 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {PATH: {
 
 
 async def _connector(request: web.Request) -> WechatKfChannel:
-    services = request.app[SERVICES]
-    channel = await services.channels.get(CHANNEL) if services.settings.channel_enabled(CHANNEL) else None
-    if channel is not None:
-        from bot.channels.wechat_kf.channel import WechatKfChannel
+    from bot.channels.wechat_kf.channel import WechatKfChannel
 
-        if isinstance(channel, WechatKfChannel):
-            return channel
-    raise ApiError(404, "channel_disabled",
-                   "the wechat_kf channel is not enabled or not configured (channels.wechat_kf)")
+    return await enabled_connector(request, CHANNEL, WechatKfChannel)
 
 
 @routes.get(PATH)

@@ -6,7 +6,7 @@ answer to; the runtime's dedupe (message_id = MsgId) keeps a retry from a second
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from aiohttp import web
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
+C = TypeVar("C")
 
 PATH = "/channels/wecom"
 
@@ -97,15 +98,19 @@ async def opened(request: web.Request, crypto: CallbackCrypto, name: str) -> str
         raise ApiError(400, "invalid_message", str(exc)) from None
 
 
-async def _connector(request: web.Request) -> WecomChannel:
+async def enabled_connector(request: web.Request, name: str, kind: type[C]) -> C:
+    """The connector serving channel `name`, or 404 when the channel is off or not configured."""
     services = request.app[SERVICES]
-    channel = await services.channels.get(CHANNEL) if services.settings.channel_enabled(CHANNEL) else None
-    if channel is not None:
-        from bot.channels.wecom.channel import WecomChannel
+    channel = await services.channels.get(name) if services.settings.channel_enabled(name) else None
+    if isinstance(channel, kind):
+        return channel
+    raise ApiError(404, "channel_disabled", f"the {name} channel is not enabled or not configured (channels.{name})")
 
-        if isinstance(channel, WecomChannel):
-            return channel
-    raise ApiError(404, "channel_disabled", "the wecom channel is not enabled or not configured (channels.wecom)")
+
+async def _connector(request: web.Request) -> WecomChannel:
+    from bot.channels.wecom.channel import WecomChannel
+
+    return await enabled_connector(request, CHANNEL, WecomChannel)
 
 
 @routes.get(PATH)
