@@ -231,3 +231,22 @@ async def test_open_sockets_are_told_to_reconnect_when_the_service_stops(tmp_pat
     await closing
     assert asyncio.get_running_loop().time() - started < 5
     await client.close()
+
+
+async def test_an_app_opens_its_socket_with_its_key_and_a_wrong_key_is_refused(client: TestClient) -> None:
+    from bot.channels.app_keys import KEY_FIELD, key_hash, new_app_key
+    from bot.channels.secrets import ChannelSecrets
+
+    svc = services(client)
+    key = new_app_key()
+    ChannelSecrets(svc.settings.data_dir).put("shop_app", {KEY_FIELD: key_hash(key)})
+    await svc.store.channels.add("shop_app", "app", {})
+    resp = await client.get("/ws/app", params={"customer_id": "U1"}, headers={"Authorization": "Bearer ak_wrong"})
+    assert resp.status == 401
+    ws = await client.ws_connect("/ws/app?customer_id=U1", headers={"Authorization": f"Bearer {key}"})
+    await ws.send_json({"type": "history", "after": 0})
+    await ws.send_json({"type": "message", "id": "a_1", "text": "怎么退款"})
+    got = await frames_until(ws, lambda f: messages(f, "bot"))
+    assert messages(got, "bot")[0]["text"] == "在订单页点击申请退款。"
+    conv = await svc.store.conversations.latest_for("U1", "shop_app")
+    assert conv is not None  # the conversation is on the key's own channel

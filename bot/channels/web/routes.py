@@ -15,12 +15,10 @@ from urllib.parse import urlsplit
 from aiohttp import WSCloseCode, web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.api.auth import public
+from bot.api.auth import APP_RESOLVER, public
 from bot.api.errors import ApiError, json_response, read_json
 from bot.api.keys import SERVICES
 from bot.api.openapi import _op
-from bot.channels.app_keys import AppKeys
-from bot.channels.secrets import ChannelSecrets
 from bot.channels.settings import WebChannel
 from bot.channels.socket_session import CLOSE_ORIGIN, CLOSE_SESSION, MAX_FRAME, ChatSocket
 from bot.channels.tokens import identity_ok
@@ -230,8 +228,7 @@ async def ws_app(request: web.Request) -> web.StreamResponse:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip() or not key.strip().isascii():
         raise ApiError(401, "unauthorized", "missing app key (Authorization: Bearer <app key>)")
-    channel = await AppKeys(ChannelSecrets(services.settings.data_dir), services.store.channels).channel_for(
-        key.strip())
+    channel = await request.app[APP_RESOLVER](key.strip())  # the same check POST /api/message makes
     if channel is None:
         raise ApiError(401, "unauthorized", "invalid app key")
     customer_id = request.query.get("customer_id", "")
