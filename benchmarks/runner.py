@@ -69,6 +69,20 @@ def _write_config(src: Path | None, root: Path, faq_file: Path, data_dir: Path) 
     return path
 
 
+def channel_project(root: Path, settings_path: Path | None, channel: str,
+                    channel_settings: dict[str, Any]) -> tuple[Path, Path, Path]:
+    """A bench project on the shipped FAQ file with `channels.<channel>` set (pointing at a fake):
+    (the bench dir, its config, its FAQ file)."""
+    bench = _bench_dir(root)
+    faq_file = bench / "faq.json"
+    faq_file.write_bytes((REPO_ROOT / "knowledge" / "faq.json").read_bytes())
+    config = _write_config(_source_config(settings_path), root, faq_file, bench / "data")
+    raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    raw["channels"] = {**(raw.get("channels") or {}), channel: channel_settings}
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return bench, config, faq_file
+
+
 def _bench_dir(root: Path) -> Path:
     if root.exists() and any(root.iterdir()):
         raise BenchError(f"{root}: the bench work directory must be empty")

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import yaml
 
 from benchmarks.fakes.telegram_bot_api import FakeBotApi
 from benchmarks.proc import BenchError, Server, _busy, _cpu, free_port
-from benchmarks.runner import _bench_dir, _source_config, _write_config
+from benchmarks.runner import channel_project
 from benchmarks.websockets import faq_questions
 from bot.config import REPO_ROOT, load_settings
 
@@ -148,16 +147,9 @@ async def run(
     fake = await FakeBotApi().start()
     with ExitStack() as stack:
         root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bot-bench-tg-")))
-        bench = _bench_dir(root)
-        faq_file = bench / "faq.json"
-        faq_file.write_bytes((REPO_ROOT / "knowledge" / "faq.json").read_bytes())
+        bench, config, faq_file = channel_project(root, settings_path, "telegram", {
+            "enabled": True, "token": fake.token, "mode": "polling", "api_base_url": fake.base_url})
         questions = faq_questions(faq_file)
-        config = _write_config(_source_config(settings_path), root, faq_file, bench / "data")
-        raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        raw["channels"] = dict(raw.get("channels") or {})
-        raw["channels"]["telegram"] = {"enabled": True, "token": fake.token, "mode": "polling",
-                                       "api_base_url": fake.base_url}
-        config.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k not in ("BOT_CONFIG", "BOT_DATA_DIR")}
         env["BOT_API_TOKEN"] = secrets.token_urlsafe(24)
         grace = load_settings(config, env).server.shutdown_timeout + 10

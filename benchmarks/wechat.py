@@ -37,11 +37,10 @@ from xml.etree import ElementTree
 
 import aiohttp
 import psutil
-import yaml
 
 from benchmarks.fakes.wechat_api import APP_ID, APP_SECRET, FakeWechatApi
 from benchmarks.proc import BenchError, Server, _busy, _cpu, free_port
-from benchmarks.runner import _bench_dir, _source_config, _write_config
+from benchmarks.runner import channel_project
 from benchmarks.websockets import _pct, faq_questions
 from bot.config import REPO_ROOT, load_settings
 
@@ -206,17 +205,9 @@ async def run(
     api = await FakeWechatApi().start()
     with ExitStack() as stack:
         root = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bot-bench-wx-")))
-        bench = _bench_dir(root)
-        faq_file = bench / "faq.json"
-        faq_file.write_bytes((REPO_ROOT / "knowledge" / "faq.json").read_bytes())
+        bench, config, faq_file = channel_project(root, settings_path, "wechat", {
+            "enabled": True, "app_id": APP_ID, "app_secret": APP_SECRET, "token": TOKEN, "api_base_url": api.url})
         questions = faq_questions(faq_file)
-        config = _write_config(_source_config(settings_path), root, faq_file, bench / "data")
-        raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        raw.setdefault("channels", {})
-        raw["channels"] = dict(raw["channels"] or {})
-        raw["channels"]["wechat"] = {"enabled": True, "app_id": APP_ID, "app_secret": APP_SECRET, "token": TOKEN,
-                                     "api_base_url": api.url}
-        config.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k not in ("BOT_CONFIG", "BOT_DATA_DIR")}
         env["BOT_API_TOKEN"] = secrets.token_urlsafe(24)
         settings = load_settings(config, env)
